@@ -1,0 +1,45 @@
+//! `cloudctl`: argument parsing and wiring. Every command's logic lives in a library crate.
+
+mod commands;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Run a personal multi-VM cloud from one spec: check it, plan capacity and cost, render every
+/// config and document, and watch the real thing.
+#[derive(Debug, Parser)]
+#[command(
+    name = "cloudctl",
+    version,
+    propagate_version = true,
+    after_help = "Examples:\n  \
+        cloudctl check                 validate the built-in default spec\n  \
+        cloudctl check infra/          validate the spec in a folder\n  \
+        cloudctl plan --format md      capacity and cost as Markdown\n  \
+        cloudctl render docs --out out/docs\n\n\
+        With no PATH, every command uses the default spec built into the binary (the master plan)."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    Check(commands::check::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Check(args) => commands::check::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(1)
+        }
+    }
+}

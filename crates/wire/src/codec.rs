@@ -264,8 +264,8 @@ fn check_envelope(batch: &Batch, limits: &Limits) -> Result<(), DecodeError> {
     Ok(())
 }
 
-/// A host id is what the spec calls a host: 1–64 characters of `a-z A-Z 0-9 . _ -`.
-pub(crate) fn check_host_id(id: &str) -> Result<(), DecodeError> {
+/// Check a host id: what the spec calls a host, 1–64 characters of `a-z A-Z 0-9 . _ -`.
+pub fn check_host_id(id: &str) -> Result<(), DecodeError> {
     let ok_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-');
     if id.is_empty() || id.len() > MAX_HOST_ID_LEN || !id.chars().all(ok_char) {
         return Err(DecodeError::Invalid {

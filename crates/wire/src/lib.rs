@@ -33,7 +33,7 @@ mod probe;
 mod socket;
 
 pub use batch::{AgentFootprint, Batch, CollectorError, Sample};
-pub use codec::{Encoding, Limits, decode, encode, from_json, to_json};
+pub use codec::{Encoding, Limits, check_host_id, decode, encode, from_json, to_json};
 pub use container::{Container, Containers};
 pub use error::{DecodeError, EncodeError, SizeKind};
 pub use host::{

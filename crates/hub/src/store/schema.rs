@@ -1,0 +1,119 @@
+//! The database schema and its migrations, keyed by SQLite's `user_version`.
+//!
+//! Series are a dictionary (`series`: host, metric, labels → id) so the sample tables hold only
+//! integers and a float, clustered by `(series_id, ts)` in `WITHOUT ROWID` tables: a metric's series
+//! over a time range is one contiguous index range, whatever the resolution.
+
+use std::path::Path;
+
+use rusqlite::Connection;
+
+use crate::{Error, Result};
+
+/// Each entry moves the schema one version up; never edit an entry once released, add a new one.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE hosts (
+    id            INTEGER PRIMARY KEY,
+    name          TEXT NOT NULL UNIQUE,
+    first_seen_ms INTEGER NOT NULL,
+    last_seen_ms  INTEGER NOT NULL,
+    last_seq      INTEGER NOT NULL,
+    agent_version TEXT NOT NULL,
+    batches_total INTEGER NOT NULL DEFAULT 0,
+    dropped_total INTEGER NOT NULL DEFAULT 0,
+    -- Sequences at or below this were pruned from `batches` by retention: treated as duplicates.
+    seq_floor     INTEGER NOT NULL DEFAULT 0,
+    snapshot_ms   INTEGER,
+    snapshot      TEXT
+);
+CREATE TABLE batches (
+    host_id     INTEGER NOT NULL REFERENCES hosts(id),
+    seq         INTEGER NOT NULL,
+    received_ms INTEGER NOT NULL,
+    first_ts_ms INTEGER,
+    last_ts_ms  INTEGER,
+    samples     INTEGER NOT NULL,
+    dropped     INTEGER NOT NULL,
+    PRIMARY KEY (host_id, seq)
+) WITHOUT ROWID;
+CREATE TABLE series (
+    id      INTEGER PRIMARY KEY,
+    host_id INTEGER NOT NULL REFERENCES hosts(id),
+    metric  TEXT NOT NULL,
+    labels  TEXT NOT NULL,
+    UNIQUE (host_id, metric, labels)
+);
+CREATE TABLE raw (
+    series_id INTEGER NOT NULL,
+    ts_ms     INTEGER NOT NULL,
+    value     REAL NOT NULL,
+    PRIMARY KEY (series_id, ts_ms)
+) WITHOUT ROWID;
+CREATE TABLE rollup_1m (
+    series_id INTEGER NOT NULL,
+    bucket_ms INTEGER NOT NULL,
+    count     INTEGER NOT NULL,
+    sum       REAL NOT NULL,
+    min       REAL NOT NULL,
+    max       REAL NOT NULL,
+    PRIMARY KEY (series_id, bucket_ms)
+) WITHOUT ROWID;
+CREATE TABLE rollup_1h (
+    series_id INTEGER NOT NULL,
+    bucket_ms INTEGER NOT NULL,
+    count     INTEGER NOT NULL,
+    sum       REAL NOT NULL,
+    min       REAL NOT NULL,
+    max       REAL NOT NULL,
+    PRIMARY KEY (series_id, bucket_ms)
+) WITHOUT ROWID;
+CREATE TABLE tokens (
+    id         TEXT PRIMARY KEY,
+    kind       TEXT NOT NULL CHECK (kind IN ('host', 'read')),
+    subject    TEXT NOT NULL,
+    hash       BLOB NOT NULL,
+    created_ms INTEGER NOT NULL,
+    revoked_ms INTEGER
+);
+CREATE INDEX tokens_subject ON tokens (subject);
+"#];
+
+/// The schema version this build writes.
+pub const VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Connection settings shared by the writer and the readers. `cache_kib` bounds SQLite's page cache
+/// per connection, which is most of the hub's memory.
+pub fn configure(conn: &Connection, cache_kib: u32) -> Result<()> {
+    // FULL: in WAL mode a commit is fsynced before it returns, so an acknowledged batch survives
+    // a power cut, not only a process crash.
+    conn.execute_batch(&format!(
+        "PRAGMA journal_mode = WAL;
+         PRAGMA synchronous = FULL;
+         PRAGMA foreign_keys = ON;
+         PRAGMA temp_store = MEMORY;
+         PRAGMA mmap_size = 0;
+         PRAGMA cache_size = -{cache_kib};
+         PRAGMA journal_size_limit = 67108864;"
+    ))?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    Ok(())
+}
+
+/// Bring the database at `path` (already open as `conn`) to [`VERSION`].
+pub fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
+    let found: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    if found > VERSION {
+        return Err(Error::SchemaTooNew {
+            path: path.to_owned(),
+            found,
+            known: VERSION,
+        });
+    }
+    for (index, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", index as i64 + 1)?;
+        tx.commit()?;
+    }
+    Ok(())
+}

@@ -25,7 +25,7 @@ async fn a_batch_is_acknowledged_once_stored_and_a_replay_as_duplicate() {
 
 /// What a bad request looks like, and the status it must get.
 #[derive(Debug, Clone, Copy)]
-enum Bad {
+enum Case {
     Malformed,
     Truncated,
     OversizedBody,
@@ -39,19 +39,19 @@ enum Bad {
 }
 
 #[rstest]
-#[case::malformed(Bad::Malformed, 400, "malformed")]
-#[case::truncated(Bad::Truncated, 400, "truncated")]
-#[case::oversized_body(Bad::OversizedBody, 413, "too large")]
-#[case::zip_bomb(Bad::ZipBomb, 413, "decompressed size")]
-#[case::wrong_version(Bad::WrongVersion, 400, "wire version 99")]
-#[case::wrong_host(Bad::WrongHost, 403, "\"oci-f-micro_2\"")]
-#[case::bad_token(Bad::BadToken, 401, "not valid")]
-#[case::missing_token(Bad::MissingToken, 401, "no bearer token")]
-#[case::read_token_writes(Bad::ReadTokenWrites, 403, "read tokens cannot write")]
-#[case::unknown_encoding(Bad::UnknownEncoding, 415, "content encoding")]
+#[case::malformed(Case::Malformed, 400, "malformed")]
+#[case::truncated(Case::Truncated, 400, "truncated")]
+#[case::oversized_body(Case::OversizedBody, 413, "too large")]
+#[case::zip_bomb(Case::ZipBomb, 413, "decompressed size")]
+#[case::wrong_version(Case::WrongVersion, 400, "wire version 99")]
+#[case::wrong_host(Case::WrongHost, 403, "\"oci-f-micro_2\"")]
+#[case::bad_token(Case::BadToken, 401, "not valid")]
+#[case::missing_token(Case::MissingToken, 401, "no bearer token")]
+#[case::read_token_writes(Case::ReadTokenWrites, 403, "read tokens cannot write")]
+#[case::unknown_encoding(Case::UnknownEncoding, 415, "content encoding")]
 #[tokio::test]
 async fn bad_input_gets_a_4xx_with_reason_and_hint_stores_nothing_and_the_hub_keeps_serving(
-    #[case] bad: Bad,
+    #[case] bad: Case,
     #[case] status: u16,
     #[case] reason: &str,
 ) {
@@ -64,24 +64,24 @@ async fn bad_input_gets_a_4xx_with_reason_and_hint_stores_nothing_and_the_hub_ke
     let zstd = ("content-encoding", "zstd".to_owned());
 
     let (got, body) = match bad {
-        Bad::Malformed => post_batch(&url, &token, b"this is not zstd".to_vec()).await,
-        Bad::Truncated => {
+        Case::Malformed => post_batch(&url, &token, b"this is not zstd".to_vec()).await,
+        Case::Truncated => {
             let full = encoded(&good);
             post_batch(&url, &token, full[..full.len() / 2].to_vec()).await
         }
-        Bad::OversizedBody => post_batch(&url, &token, vec![0u8; 2 << 20]).await,
-        Bad::ZipBomb => {
+        Case::OversizedBody => post_batch(&url, &token, vec![0u8; 2 << 20]).await,
+        Case::ZipBomb => {
             // 64 MiB of spaces compresses to a few KiB; the hub must stop at its 8 MiB cap.
             let bomb = vec![b' '; 64 << 20];
             post_batch(&url, &token, zstd_compress(&bomb)).await
         }
-        Bad::WrongVersion => {
+        Case::WrongVersion => {
             let mut b = good.clone();
             b.wire_version = 99;
             let json = serde_json::to_vec(&b).unwrap();
             post_batch(&url, &token, zstd_compress(&json)).await
         }
-        Bad::WrongHost => {
+        Case::WrongHost => {
             post_batch(
                 &url,
                 &token,
@@ -89,13 +89,15 @@ async fn bad_input_gets_a_4xx_with_reason_and_hint_stores_nothing_and_the_hub_ke
             )
             .await
         }
-        Bad::BadToken => post_batch(&url, "cct_0000000000000000_00", encoded(&good)).await,
-        Bad::MissingToken => request("POST", &url, &[zstd.clone()], encoded(&good)).await,
-        Bad::ReadTokenWrites => {
+        Case::BadToken => post_batch(&url, "cct_0000000000000000_00", encoded(&good)).await,
+        Case::MissingToken => {
+            request("POST", &url, std::slice::from_ref(&zstd), encoded(&good)).await
+        }
+        Case::ReadTokenWrites => {
             let read = hub.token(TokenKind::Read, "dashboard");
             post_batch(&url, &read, encoded(&good)).await
         }
-        Bad::UnknownEncoding => {
+        Case::UnknownEncoding => {
             let headers = [auth(&token), ("content-encoding", "br".to_owned())];
             request("POST", &url, &headers, encoded(&good)).await
         }

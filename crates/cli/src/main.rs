@@ -28,12 +28,15 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     Check(commands::check::Args),
+    /// Collect this VM's metrics and send them to the hub (or write one snapshot with --once).
+    Agent(commands::agent::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Check(args) => commands::check::run(args),
+        Command::Agent(args) => commands::agent::run(args),
     };
     match result {
         Ok(code) => code,

@@ -103,7 +103,9 @@ fn mounts(text: &str) -> impl Iterator<Item = (&str, &str, &str)> {
 fn skipped(mount: &str, fs_type: &str) -> bool {
     SKIP_TYPES.contains(&fs_type)
         || matches!(mount, "/dev" | "/proc" | "/sys")
-        || SKIP_PREFIXES.iter().any(|p| mount.starts_with(p))
+        || SKIP_PREFIXES
+            .iter()
+            .any(|p| mount.starts_with(p) || mount == p.trim_end_matches('/'))
 }
 
 /// /proc/self/mounts writes space, tab, newline and backslash as octal escapes (`\040`).
@@ -148,6 +150,7 @@ mod tests {
         assert!(skipped("/proc", "proc"));
         assert!(skipped("/sys/fs/cgroup", "cgroup2"));
         assert!(skipped("/var/lib/containers/storage/overlay", "xfs"));
+        assert!(skipped("/run/netns", "ext4"));
         assert!(!skipped("/", "ext4"));
         assert!(!skipped("/run", "tmpfs"));
     }

@@ -29,7 +29,8 @@ pub struct Container {
     /// Health (`healthy`, `unhealthy`, `starting`), when the container has a health check.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub health: Option<String>,
-    /// How many times the engine restarted it.
+    /// How many times it was restarted: by the engine's restart policy, plus restarts by hand
+    /// (`docker restart`) the agent saw since it started, which engines do not count.
     #[serde(default)]
     pub restart_count: u64,
     /// When it last started (RFC 3339, as the engine reports it).

@@ -20,6 +20,9 @@ pub struct Containers {
     client: DockerClient,
     /// CPU nanoseconds per container at its previous reading.
     prev_cpu: HashMap<String, (u64, Instant)>,
+    /// Restarts seen per container id: (last started-at, engine's count then, restarts the
+    /// engine did not count).
+    starts: HashMap<String, (String, u64, u64)>,
     last_reason: Option<String>,
 }
 
@@ -29,6 +32,7 @@ impl Containers {
         Containers {
             client: DockerClient::new(socket, Duration::from_secs(5)),
             prev_cpu: HashMap::new(),
+            starts: HashMap::new(),
             last_reason: None,
         }
     }
@@ -203,11 +207,34 @@ impl Containers {
                     Err(err) => return Err(err),
                 }
             }
+            c.restart_count = self.restarts(&e.id, c.restart_count, c.started_at.as_deref());
             c.id = e.id;
             out.push(c);
         }
         self.prev_cpu.retain(|id, _| seen.contains_key(id));
+        self.starts.retain(|id, _| out.iter().any(|c| c.id == *id));
         Ok(out)
+    }
+
+    /// The engine counts only restarts made by its restart policy (Podman: not even
+    /// `podman restart`). A start time that changed while the engine's count did not is a restart
+    /// it missed; the agent adds those (counted since the agent started).
+    fn restarts(&mut self, id: &str, engine_count: u64, started_at: Option<&str>) -> u64 {
+        let Some(started_at) = started_at else {
+            return engine_count + self.starts.get(id).map_or(0, |s| s.2);
+        };
+        let entry = self
+            .starts
+            .entry(id.to_owned())
+            .or_insert_with(|| (started_at.to_owned(), engine_count, 0));
+        if entry.0 != started_at {
+            if engine_count <= entry.1 {
+                entry.2 += 1;
+            }
+            entry.0 = started_at.to_owned();
+        }
+        entry.1 = engine_count;
+        engine_count + entry.2
     }
 
     fn fill_stats(&mut self, id: &str, stats: &Stats, now: Instant, c: &mut Container) {

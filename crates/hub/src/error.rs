@@ -13,7 +13,7 @@ pub enum Error {
         what: String,
     },
     /// The caller asked for something the store cannot do as asked.
-    #[error("{reason}")]
+    #[error("{reason}; {hint}")]
     Invalid {
         /// What is wrong.
         reason: String,

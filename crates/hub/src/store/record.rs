@@ -95,7 +95,8 @@ impl Resolution {
 /// A host as the store knows it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct HostRow {
-    /// Host id as reported by its agent.
+    /// Host id as reported by its agent (API views put it first themselves).
+    #[serde(skip_serializing)]
     pub name: String,
     /// First batch received, Unix ms.
     pub first_seen_ms: i64,

@@ -30,6 +30,10 @@ enum Command {
     Check(commands::check::Args),
     /// Collect this VM's metrics and send them to the hub (or write one snapshot with --once).
     Agent(commands::agent::Args),
+    /// Run the hub (ingest, store, read API), manage its tokens, import snapshots.
+    Hub(commands::hub::Args),
+    /// Start a hub on 127.0.0.1 and an agent for this machine; watch until Ctrl-C.
+    Up(commands::up::Args),
 }
 
 fn main() -> ExitCode {
@@ -37,6 +41,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Check(args) => commands::check::run(args),
         Command::Agent(args) => commands::agent::run(args),
+        Command::Hub(args) => commands::hub::run(args),
+        Command::Up(args) => commands::up::run(args),
     };
     match result {
         Ok(code) => code,

@@ -53,9 +53,11 @@ fn web_roots() -> RootCertStore {
 }
 
 impl TlsOptions {
-    /// The rustls client settings for these options. The common ones are built once and shared,
-    /// so a thousand probes do not hold a thousand root stores.
-    pub(crate) fn client_config(&self, probe: &str) -> Result<Arc<ClientConfig>> {
+    /// The rustls client settings for these options (ring provider; web PKI roots plus
+    /// `ca_file`, or no checks with `insecure`). The common ones are built once and shared, so a
+    /// thousand probes do not hold a thousand root stores. `owner` names the probe or notifier in
+    /// errors.
+    pub fn client_config(&self, owner: &str) -> Result<Arc<ClientConfig>> {
         static DEFAULT: OnceLock<Arc<ClientConfig>> = OnceLock::new();
         static INSECURE: OnceLock<Arc<ClientConfig>> = OnceLock::new();
         if self.insecure {
@@ -85,7 +87,7 @@ impl TlsOptions {
         let mut roots = web_roots();
         let certs = CertificateDer::pem_file_iter(ca_file).map_err(|e| {
             Error::config(
-                probe,
+                owner,
                 format!("tls.ca_file `{}` cannot be read: {e}", ca_file.display()),
             )
         })?;
@@ -93,18 +95,18 @@ impl TlsOptions {
         for cert in certs {
             let cert = cert.map_err(|e| {
                 Error::config(
-                    probe,
+                    owner,
                     format!("tls.ca_file `{}` is not PEM: {e}", ca_file.display()),
                 )
             })?;
             roots.add(cert).map_err(|e| {
-                Error::config(probe, format!("tls.ca_file `{}`: {e}", ca_file.display()))
+                Error::config(owner, format!("tls.ca_file `{}`: {e}", ca_file.display()))
             })?;
             added += 1;
         }
         if added == 0 {
             return Err(Error::config(
-                probe,
+                owner,
                 format!("tls.ca_file `{}` holds no certificate", ca_file.display()),
             ));
         }

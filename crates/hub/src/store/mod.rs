@@ -20,8 +20,8 @@ use rusqlite::Connection;
 use tokio::sync::{mpsc, oneshot};
 
 pub use record::{
-    BatchRecord, HostRow, IngestOutcome, Point, Resolution, SeriesAnswer, SeriesData, SeriesInfo,
-    SeriesPoint, SeriesQuery, Snapshot, labels,
+    BatchInfo, BatchRecord, HostRow, IngestOutcome, Point, Resolution, SeriesAnswer, SeriesData,
+    SeriesInfo, SeriesPoint, SeriesQuery, Snapshot, labels,
 };
 pub use retention::{Retention, RetentionReport};
 pub use write::SeriesCache;

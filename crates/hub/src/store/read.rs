@@ -4,7 +4,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::Retention;
 use super::record::{
-    HostRow, Resolution, SeriesAnswer, SeriesData, SeriesInfo, SeriesPoint, SeriesQuery,
+    BatchInfo, HostRow, Resolution, SeriesAnswer, SeriesData, SeriesInfo, SeriesPoint, SeriesQuery,
 };
 use crate::{Error, Result};
 
@@ -98,13 +98,27 @@ pub fn series_list(conn: &Connection, host: &str) -> Result<Vec<SeriesInfo>> {
 
 /// Every `(host, seq)` stored for `host`, in sequence order (used to check completeness).
 pub fn batch_seqs(conn: &Connection, host: &str) -> Result<Vec<u64>> {
+    Ok(batches(conn, host)?.into_iter().map(|b| b.seq).collect())
+}
+
+/// The batch records kept for `host` (those within the raw horizon), in sequence order.
+pub fn batches(conn: &Connection, host: &str) -> Result<Vec<BatchInfo>> {
     let id = host_id(conn, host)?;
-    let mut stmt =
-        conn.prepare_cached("SELECT seq FROM batches WHERE host_id = ?1 ORDER BY seq")?;
-    let rows = stmt.query_map(params![id], |row| row.get::<_, i64>(0))?;
-    Ok(rows
-        .map(|r| r.map(|s| s.max(0) as u64))
-        .collect::<rusqlite::Result<_>>()?)
+    let mut stmt = conn.prepare_cached(
+        "SELECT seq, received_ms, first_ts_ms, last_ts_ms, samples, dropped FROM batches
+         WHERE host_id = ?1 ORDER BY seq",
+    )?;
+    let rows = stmt.query_map(params![id], |row| {
+        Ok(BatchInfo {
+            seq: row.get::<_, i64>(0)?.max(0) as u64,
+            received_ms: row.get(1)?,
+            first_ts_ms: row.get(2)?,
+            last_ts_ms: row.get(3)?,
+            points: row.get::<_, i64>(4)?.max(0) as u64,
+            dropped: row.get::<_, i64>(5)?.max(0) as u64,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// A metric's series over a range.

@@ -116,6 +116,23 @@ pub struct HostRow {
     pub snapshot: Option<serde_json::Value>,
 }
 
+/// A stored batch record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BatchInfo {
+    /// Sequence number.
+    pub seq: u64,
+    /// When the hub received it, Unix ms.
+    pub received_ms: i64,
+    /// Time of its oldest point, Unix ms.
+    pub first_ts_ms: Option<i64>,
+    /// Time of its newest point, Unix ms.
+    pub last_ts_ms: Option<i64>,
+    /// Points it carried.
+    pub points: u64,
+    /// Batches its agent reported dropped with it.
+    pub dropped: u64,
+}
+
 /// A request for one metric of one host over a time range.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SeriesQuery {

@@ -44,7 +44,9 @@ fn redis(name: &str, address: &str, interval_ms: u64) -> ProbeDef {
 
 #[test]
 fn probes_sharing_an_interval_are_spread_evenly_across_it() {
-    let mut defs: Vec<ProbeDef> = (0..4).map(|i| redis(&format!("a{i}"), "127.0.0.1:1", 40_000)).collect();
+    let mut defs: Vec<ProbeDef> = (0..4)
+        .map(|i| redis(&format!("a{i}"), "127.0.0.1:1", 40_000))
+        .collect();
     defs.extend((0..2).map(|i| redis(&format!("b{i}"), "127.0.0.1:1", 10_000)));
     let s = Scheduler::new(defs, 4).unwrap();
     let secs: Vec<u64> = s.offsets().iter().map(|d| d.as_millis() as u64).collect();
@@ -55,19 +57,31 @@ fn probes_sharing_an_interval_are_spread_evenly_across_it() {
 async fn concurrency_is_bounded_and_every_probe_runs() {
     let (address, peak) = slow_pong(Duration::from_millis(150)).await;
     // Six probes every 300 ms, each taking 150 ms: about three would overlap without the bound.
-    let defs = (0..6).map(|i| redis(&format!("p{i}"), &address, 300)).collect();
+    let defs = (0..6)
+        .map(|i| redis(&format!("p{i}"), &address, 300))
+        .collect();
     let scheduler = Scheduler::new(defs, 2).unwrap();
     let (tx, mut rx) = mpsc::channel(64);
-    let stats = scheduler.run(tx, tokio::time::sleep(Duration::from_millis(1300))).await;
+    let stats = scheduler
+        .run(tx, tokio::time::sleep(Duration::from_millis(1300)))
+        .await;
     let mut results = Vec::new();
     while let Ok(r) = rx.try_recv() {
         results.push(r);
     }
-    assert!(peak.load(Ordering::SeqCst) <= 2, "peak {} runs at once", peak.load(Ordering::SeqCst));
+    assert!(
+        peak.load(Ordering::SeqCst) <= 2,
+        "peak {} runs at once",
+        peak.load(Ordering::SeqCst)
+    );
     assert!(results.len() >= 6, "only {} results", results.len());
     let names: HashSet<_> = results.iter().map(|r| r.name.clone()).collect();
     assert_eq!(names.len(), 6, "every probe ran");
-    assert!(results.iter().all(|r| r.ok), "{:?}", results.iter().find(|r| !r.ok));
+    assert!(
+        results.iter().all(|r| r.ok),
+        "{:?}",
+        results.iter().find(|r| !r.ok)
+    );
     assert!(stats.runs >= results.len() as u64);
 }
 
@@ -76,7 +90,9 @@ async fn a_probe_slower_than_its_interval_is_not_run_twice_at_once() {
     let (address, peak) = slow_pong(Duration::from_millis(450)).await;
     let scheduler = Scheduler::new(vec![redis("slow", &address, 100)], 8).unwrap();
     let (tx, mut rx) = mpsc::channel(64);
-    let stats = scheduler.run(tx, tokio::time::sleep(Duration::from_millis(1000))).await;
+    let stats = scheduler
+        .run(tx, tokio::time::sleep(Duration::from_millis(1000)))
+        .await;
     assert_eq!(peak.load(Ordering::SeqCst), 1);
     assert!(stats.skipped_overlapping >= 3, "{stats:?}");
     assert!(rx.recv().await.unwrap().ok);

@@ -50,6 +50,8 @@ pub struct Limits {
     /// A quota projection needs this much of the period to have passed (early rates are noisy).
     #[serde(default, with = "opt_duration")]
     pub quota_min_elapsed: Option<Duration>,
+    /// Egress projected past this percent of the quota by the period's end fires `egress_quota`.
+    pub quota_pct: Option<f64>,
 }
 
 /// Limits with every value decided.
@@ -71,6 +73,7 @@ pub(crate) struct Effective {
     pub probe_resolve_after: u32,
     pub cert_days: i64,
     pub quota_min_elapsed: Duration,
+    pub quota_pct: f64,
 }
 
 impl Default for Effective {
@@ -93,6 +96,7 @@ impl Default for Effective {
             probe_resolve_after: 2,
             cert_days: 14,
             quota_min_elapsed: min(60),
+            quota_pct: 100.0,
         }
     }
 }
@@ -118,7 +122,8 @@ impl Effective {
             probe_fail_after,
             probe_resolve_after,
             cert_days,
-            quota_min_elapsed
+            quota_min_elapsed,
+            quota_pct
         );
         self
     }

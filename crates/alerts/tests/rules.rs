@@ -565,3 +565,22 @@ fn disabled_rules_and_severity_overrides() {
     );
     assert_eq!(out[0].severity, Severity::Warning);
 }
+
+#[test]
+fn the_quota_bar_can_be_a_percent_of_the_quota() {
+    let cfg: RulesConfig = serde_json::from_str(r#"{"defaults": {"quota_pct": 90}}"#).unwrap();
+    let mut e = Engine::new(cfg);
+    let mut h = host("gcp-f-micro_1", T0 + 12 * 3600);
+    // 460 MB in half a day: 920 MB a day projected, under the quota but past 90% of it.
+    h.egress = Some(EgressFact {
+        since: T0,
+        bytes: 460_000_000,
+    });
+    let out = e.evaluate(T0 + 12 * 3600, &quota_desired(), &observed(vec![h]));
+    assert_eq!(names(&out), vec![("egress_quota".into(), Status::Firing)]);
+    assert!(
+        out[0].summary.contains("past 90% of its quota"),
+        "{}",
+        out[0].summary
+    );
+}

@@ -41,16 +41,18 @@ pub(super) fn check(ctx: &Ctx<'_>, out: &mut Vec<Condition>) {
         } else if elapsed >= e.quota_min_elapsed.as_secs() {
             let projected =
                 (egress.bytes as f64 * quota.period.as_secs() as f64 / elapsed as f64) as u64;
-            if projected > quota.bytes {
+            let limit = (quota.bytes as f64 * e.quota_pct / 100.0) as u64;
+            if projected > limit {
                 out.push(ctx.condition(
                     "egress_quota",
                     Severity::Warning,
                     &[("host", &h.host)],
                     format!(
-                        "egress of {} projected at {} per {}, over its quota of {}",
+                        "egress of {} projected at {} per {}, past {}% of its quota of {}",
                         h.host,
                         bytes(projected),
                         human(quota.period),
+                        e.quota_pct,
                         bytes(quota.bytes)
                     ),
                     cause,

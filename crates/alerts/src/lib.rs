@@ -6,11 +6,13 @@
 //! read the spec, the database or the network to learn facts: the hub maps its data into
 //! [`Observed`] and [`Desired`] and persists what it wants to keep.
 
+pub mod client;
 mod config;
 mod engine;
 mod error;
 mod facts;
 mod model;
+pub mod monitor;
 pub mod notify;
 mod rules;
 mod silence;

@@ -32,6 +32,26 @@ pub(crate) async fn post(
     body: Vec<u8>,
     tls: Arc<ClientConfig>,
 ) -> Result<(), String> {
+    let (status, answer) = send(hyper::Method::POST, url, content_type, headers, body, tls).await?;
+    if status.is_success() {
+        return Ok(());
+    }
+    // Quote the start of the answer: servers say why they refused.
+    let text = String::from_utf8_lossy(&answer[..answer.len().min(200)])
+        .trim()
+        .to_owned();
+    Err(format!("POST {url} answered {status}: {text}"))
+}
+
+/// Sends one request and reads the whole answer (bounded to 4 MiB).
+pub(crate) async fn send(
+    method: hyper::Method,
+    url: &Uri,
+    content_type: &str,
+    headers: &[(&str, String)],
+    body: Vec<u8>,
+    tls: Arc<ClientConfig>,
+) -> Result<(hyper::StatusCode, Bytes), String> {
     let host = url
         .host()
         .unwrap_or_default()
@@ -40,7 +60,9 @@ pub(crate) async fn post(
         .to_owned();
     let https = url.scheme_str() == Some("https");
     let port = url.port_u16().unwrap_or(if https { 443 } else { 80 });
-    let mut request = Request::post(url.path_and_query().map(|p| p.as_str()).unwrap_or("/"))
+    let mut request = Request::builder()
+        .method(method)
+        .uri(url.path_and_query().map(|p| p.as_str()).unwrap_or("/"))
         .header(
             header::HOST,
             url.authority().map(|a| a.as_str()).unwrap_or(&host),
@@ -72,7 +94,11 @@ pub(crate) async fn post(
     }
 }
 
-async fn exchange<S>(stream: S, request: Request<Full<Bytes>>, url: &Uri) -> Result<(), String>
+async fn exchange<S>(
+    stream: S,
+    request: Request<Full<Bytes>>,
+    url: &Uri,
+) -> Result<(hyper::StatusCode, Bytes), String>
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
@@ -84,22 +110,14 @@ where
         let response = sender
             .send_request(request)
             .await
-            .map_err(|e| format!("POST {url} failed: {e}"))?;
+            .map_err(|e| format!("request to {url} failed: {e}"))?;
         let status = response.status();
-        if status.is_success() {
-            return Ok(());
-        }
-        // Quote the start of the answer: servers say why they refused.
-        let body = response
-            .into_body()
+        let body = http_body_util::Limited::new(response.into_body(), 4 << 20)
             .collect()
             .await
             .map(|b| b.to_bytes())
-            .unwrap_or_default();
-        let text = String::from_utf8_lossy(&body[..body.len().min(200)])
-            .trim()
-            .to_owned();
-        Err(format!("POST {url} answered {status}: {text}"))
+            .map_err(|e| format!("reading the answer of {url}: {e}"))?;
+        Ok((status, body))
     }
     .await;
     driver.abort();

@@ -2,7 +2,7 @@
 //! this one), and a queue that routes by severity and retries failed sends with backoff without
 //! ever blocking evaluation.
 
-mod http;
+pub(crate) mod http;
 pub mod ntfy;
 mod queue;
 pub mod smtp;

@@ -28,21 +28,33 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     Check(commands::check::Args),
+    /// Show capacity, cost and the always-on vs on-demand matrix computed from the spec.
+    Plan(commands::plan::Args),
+    /// Render documents and configs from the spec (or check that files on disk match).
+    Render(commands::render::Args),
+    /// Print the JSON Schema of spec files or of manifest.json.
+    Schema(commands::schema::Args),
     /// Collect this VM's metrics and send them to the hub (or write one snapshot with --once).
     Agent(commands::agent::Args),
     /// Run the hub (ingest, store, read API), manage its tokens, import snapshots.
     Hub(commands::hub::Args),
     /// Start a hub on 127.0.0.1 and an agent for this machine; watch until Ctrl-C.
     Up(commands::up::Args),
+    /// Alerts of a running hub: list, history, silence, test-notify.
+    Alerts(commands::alerts::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Check(args) => commands::check::run(args),
+        Command::Plan(args) => commands::plan::run(args),
+        Command::Render(args) => commands::render::run(args),
+        Command::Schema(args) => commands::schema::run(args),
         Command::Agent(args) => commands::agent::run(args),
         Command::Hub(args) => commands::hub::run(args),
         Command::Up(args) => commands::up::run(args),
+        Command::Alerts(args) => commands::alerts::run(args),
     };
     match result {
         Ok(code) => code,

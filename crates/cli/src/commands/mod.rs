@@ -1,8 +1,13 @@
 //! One module per subcommand, and the arguments they share.
 
 pub mod agent;
+pub mod alerts;
 pub mod check;
+pub mod files;
 pub mod hub;
+pub mod plan;
+pub mod render;
+pub mod schema;
 pub mod up;
 
 use std::path::PathBuf;

@@ -5,12 +5,12 @@
 mod bandwidth;
 mod duration;
 mod price;
-pub(crate) mod size;
+mod size;
 
 pub use bandwidth::{Bandwidth, BandwidthPeriod};
 pub use duration::HumanDuration;
 pub use price::{Price, PricePeriod};
-pub use size::Size;
+pub use size::{Size, human_bytes};
 
 /// Days in an average month (365.25 / 12), used to turn daily quotas into monthly ones.
 pub const DAYS_PER_MONTH: f64 = 30.4375;

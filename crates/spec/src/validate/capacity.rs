@@ -5,7 +5,7 @@ use super::Context;
 use crate::diag::Diagnostic;
 use crate::load::path::child;
 use crate::model::{Host, Tier};
-use crate::units::size::human_bytes;
+use crate::units::human_bytes;
 
 /// One resource of one host: name, allocated, capacity, how to print amounts.
 pub struct Usage {

@@ -6,7 +6,7 @@ use super::capacity::{Usage, judge, usages};
 use crate::diag::Diagnostic;
 use crate::load::path::child;
 use crate::model::Tier;
-use crate::units::size::human_bytes;
+use crate::units::human_bytes;
 
 pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let headroom = cx.spec.planning.headroom_percent;

@@ -3,12 +3,23 @@
 /// The candidate closest to `word` by edit distance, if close enough to be a likely typo.
 pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let limit = (word.chars().count() / 3).max(2);
-    candidates
-        .into_iter()
-        .map(|candidate| (distance(word, candidate), candidate))
+    let candidates: Vec<&'a str> = candidates.into_iter().collect();
+    let near = candidates
+        .iter()
+        .map(|candidate| (distance(word, candidate), *candidate))
         .filter(|(distance, _)| *distance <= limit)
         .min_by_key(|(distance, _)| *distance)
-        .map(|(_, candidate)| candidate)
+        .map(|(_, candidate)| candidate);
+    // Failing that, a shortened name (`headroom` for `headroom_percent`) is a likely slip too.
+    near.or_else(|| {
+        (word.len() >= 4)
+            .then(|| {
+                candidates
+                    .into_iter()
+                    .find(|c| c.starts_with(word) || word.starts_with(*c))
+            })
+            .flatten()
+    })
 }
 
 /// Levenshtein distance over characters.
@@ -38,5 +49,9 @@ mod tests {
             Some("gcp-f-micro_1")
         );
         assert_eq!(closest("zebra", ["port", "kind"]), None);
+        assert_eq!(
+            closest("headroom", ["headroom_percent", "currency"]),
+            Some("headroom_percent")
+        );
     }
 }

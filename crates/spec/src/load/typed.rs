@@ -289,14 +289,14 @@ fn between<'m>(message: &'m str, start: &str, end: &str) -> Option<&'m str> {
     rest.find(end).map(|to| &rest[..to])
 }
 
-/// The names serde lists after "expected one of".
+/// The names serde lists after "expected": "one of `a`, `b`", "`a` or `b`", or "`a`".
 fn expected_names(message: &str) -> Vec<String> {
-    let Some(list) = between(message, "expected one of ", "") else {
-        return between(message, "expected `", "`")
-            .map(|n| vec![n.to_owned()])
-            .unwrap_or_default();
-    };
+    let list =
+        between(message, "expected one of ", "").or_else(|| between(message, "expected ", ""));
+    let Some(list) = list else { return Vec::new() };
     list.split(", ")
-        .map(|name| name.trim_matches('`').to_owned())
+        .flat_map(|part| part.split(" or "))
+        .map(|name| name.trim().trim_matches('`').to_owned())
+        .filter(|name| !name.is_empty())
         .collect()
 }

@@ -19,6 +19,9 @@ use crate::store::IngestOutcome;
 use crate::tokens::Principal;
 use crate::{clock, convert};
 
+/// How long a batch may wait for a free slot before the hub answers 503 (the agent retries).
+const SLOT_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// The ingest route.
 pub fn routes() -> Router<AppState> {
     Router::new().route(INGEST_PATH, post(ingest))
@@ -72,11 +75,11 @@ async fn ingest(
             });
         }
     };
-    // Bounds the memory held by bodies being decoded, whatever the number of agents.
-    let _slot = state
-        .ingest_slots
-        .clone()
-        .try_acquire_owned()
+    // Bounds the memory held by bodies being decoded and stored, whatever the number of agents:
+    // a request waits for a slot before its body is read, and gives up with 503 after a while.
+    let _slot = tokio::time::timeout(SLOT_WAIT, state.ingest_slots.clone().acquire_owned())
+        .await
+        .map_err(|_| ApiError::Overloaded)?
         .map_err(|_| ApiError::Overloaded)?;
     let encoding =
         Encoding::from_header(headers.get(CONTENT_ENCODING).and_then(|v| v.to_str().ok()))?;

@@ -20,7 +20,7 @@ use tower_http::trace::TraceLayer;
 use crate::store::Store;
 use error::ApiError;
 
-/// Batches decoded at the same time, at most; more get 503 and are retried by their agent.
+/// Batches decoded or being stored at the same time, at most; more wait, then get 503.
 pub const INGEST_SLOTS: usize = 8;
 
 /// What every handler can reach.

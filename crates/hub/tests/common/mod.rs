@@ -81,14 +81,22 @@ impl TestHub {
     }
 }
 
-/// Status and JSON body of an answer (`Null` when the body is not JSON).
-pub async fn request(
+/// An HTTP client; reuse one per task to keep connections open.
+pub type HttpClient = Client<hyper_util::client::legacy::connect::HttpConnector, Full<Bytes>>;
+
+/// A new client.
+pub fn client() -> HttpClient {
+    Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>()
+}
+
+/// Status and JSON body of an answer (`Null` when the body is not JSON), over `client`.
+pub async fn send(
+    client: &HttpClient,
     method: &str,
     url: &str,
     headers: &[(&str, String)],
     body: Vec<u8>,
 ) -> (u16, serde_json::Value) {
-    let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
     let mut builder = hyper::Request::builder().method(method).uri(url);
     for (k, v) in headers {
         builder = builder.header(*k, v.as_str());
@@ -103,6 +111,25 @@ pub async fn request(
     (status, json)
 }
 
+/// Status and JSON body of an answer, on a fresh connection.
+pub async fn request(
+    method: &str,
+    url: &str,
+    headers: &[(&str, String)],
+    body: Vec<u8>,
+) -> (u16, serde_json::Value) {
+    send(&client(), method, url, headers, body).await
+}
+
+/// The headers an agent sends with a batch.
+pub fn batch_headers(token: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("authorization", format!("Bearer {token}")),
+        ("content-encoding", "zstd".into()),
+        ("content-type", "application/json".into()),
+    ]
+}
+
 /// GET with an optional bearer token.
 pub async fn get(url: &str, token: Option<&str>) -> (u16, serde_json::Value) {
     let headers: Vec<(&str, String)> = token
@@ -113,17 +140,7 @@ pub async fn get(url: &str, token: Option<&str>) -> (u16, serde_json::Value) {
 
 /// POST an encoded batch with a token.
 pub async fn post_batch(url: &str, token: &str, body: Vec<u8>) -> (u16, serde_json::Value) {
-    request(
-        "POST",
-        url,
-        &[
-            ("authorization", format!("Bearer {token}")),
-            ("content-encoding", "zstd".into()),
-            ("content-type", "application/json".into()),
-        ],
-        body,
-    )
-    .await
+    request("POST", url, &batch_headers(token), body).await
 }
 
 /// A sample as an agent on a small VM would send it.

@@ -17,7 +17,7 @@ use clap::{Parser, Subcommand};
         cloudctl check                 validate the built-in default spec\n  \
         cloudctl check infra/          validate the spec in a folder\n  \
         cloudctl plan --format md      capacity and cost as Markdown\n  \
-        cloudctl render docs --out out/docs\n\n\
+        cloudctl render docs --out out/    the plan's documents in out/docs/\n\n\
         With no PATH, every command uses the default spec built into the binary (the master plan)."
 )]
 struct Cli {

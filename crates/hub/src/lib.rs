@@ -9,6 +9,7 @@ pub mod clock;
 pub mod convert;
 mod error;
 pub mod import;
+pub mod monitor;
 pub mod server;
 pub mod store;
 pub mod tokens;

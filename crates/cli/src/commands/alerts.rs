@@ -1,0 +1,243 @@
+//! `cloudctl alerts`: list active alerts, read the history, silence, and send a test
+//! notification, through a running hub's API.
+
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use cloudctl_alerts::client::ApiClient;
+use cloudctl_probes::{Secret, TlsOptions};
+use hyper::Method;
+use serde_json::{Value, json};
+
+/// Alerts of a running hub: what fires, what fired, silences, a test notification.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:\n  \
+    cloudctl alerts list\n  \
+    cloudctl alerts history\n  \
+    cloudctl alerts silence add host=oci-p-flex --for 2h --comment \"resizing the disk\"\n  \
+    cloudctl alerts silence add container=vault-* alertname=drift_not_running --for 30m\n  \
+    cloudctl alerts silence list\n  \
+    cloudctl alerts silence expire s1\n  \
+    cloudctl alerts test-notify --severity warning\n\n\
+    The hub is found at --hub or CLOUDCTL_HUB (default http://127.0.0.1:7070).")]
+pub struct Args {
+    #[command(subcommand)]
+    command: Sub,
+    /// The hub's URL.
+    #[arg(
+        long,
+        global = true,
+        env = "CLOUDCTL_HUB",
+        default_value = "http://127.0.0.1:7070"
+    )]
+    hub: String,
+    /// A file holding a read token, for a hub that does not listen on loopback only.
+    #[arg(long, global = true, value_name = "FILE", env = "CLOUDCTL_TOKEN_FILE")]
+    token_file: Option<std::path::PathBuf>,
+    /// Print the hub's JSON answer instead of text.
+    #[arg(long, global = true)]
+    json: bool,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum Sub {
+    /// Alerts now pending or firing.
+    List,
+    /// Past transitions (firing, resolved, silenced, events) and recent deliveries.
+    History,
+    /// Hold back notifications for alerts that match.
+    #[command(subcommand)]
+    Silence(SilenceSub),
+    /// Send a test notification through the configured routes.
+    TestNotify {
+        /// Route it as this severity.
+        #[arg(long, value_parser = ["info", "warning", "critical"], default_value = "critical")]
+        severity: String,
+    },
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum SilenceSub {
+    /// Add a silence: every matcher (label=value, label!=value, * as wildcard) must match.
+    Add {
+        /// Matchers, e.g. host=oci-p-flex container=vault-*.
+        #[arg(required = true, value_name = "MATCHER")]
+        matchers: Vec<String>,
+        /// How long it lasts (30m, 2h, 1d).
+        #[arg(long = "for", value_name = "DURATION")]
+        duration: String,
+        /// Why.
+        #[arg(long, default_value = "")]
+        comment: String,
+    },
+    /// Silences, active and recently expired.
+    List,
+    /// End a silence now.
+    Expire {
+        /// The silence's id (from `silence list`).
+        id: String,
+    },
+}
+
+/// Runs `cloudctl alerts`.
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let token = match &args.token_file {
+        Some(path) => Some(Secret::new(
+            std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the token file {}", path.display()))?
+                .trim(),
+        )),
+        None => None,
+    };
+    let client = ApiClient::new(&args.hub, token, TlsOptions::default())?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let (method, path, body) = match &args.command {
+        Sub::List => (Method::GET, "/api/v1/alerts".to_owned(), None),
+        Sub::History => (Method::GET, "/api/v1/alerts/history".to_owned(), None),
+        Sub::Silence(SilenceSub::List) => (Method::GET, "/api/v1/alerts/silences".to_owned(), None),
+        Sub::Silence(SilenceSub::Add {
+            matchers,
+            duration,
+            comment,
+        }) => {
+            let who = std::env::var("USER").unwrap_or_else(|_| "cloudctl".into());
+            let body = json!({"matchers": matchers, "duration": duration, "comment": comment, "created_by": who});
+            (
+                Method::POST,
+                "/api/v1/alerts/silences".to_owned(),
+                Some(body),
+            )
+        }
+        Sub::Silence(SilenceSub::Expire { id }) => (
+            Method::DELETE,
+            format!("/api/v1/alerts/silences/{id}"),
+            None,
+        ),
+        Sub::TestNotify { severity } => (
+            Method::POST,
+            "/api/v1/alerts/test-notify".to_owned(),
+            Some(json!({"severity": severity})),
+        ),
+    };
+    let (status, answer) = runtime
+        .block_on(client.call(method, &path, body.as_ref()))
+        .with_context(|| {
+            format!(
+                "cannot reach the hub at {}; is `cloudctl hub` running?",
+                args.hub
+            )
+        })?;
+    if !(200..300).contains(&status) {
+        let error = answer["error"].as_str().unwrap_or("no reason given");
+        let hint = answer["hint"]
+            .as_str()
+            .map(|h| format!("\nhint: {h}"))
+            .unwrap_or_default();
+        if status == 404 && answer["error"].as_str() == Some("no such path") {
+            bail!(
+                "the hub at {} has no alerts API (it runs without the monitor){hint}",
+                args.hub
+            );
+        }
+        bail!("the hub answered {status}: {error}{hint}");
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&answer)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    print!("{}", text(&args.command, &answer));
+    Ok(ExitCode::SUCCESS)
+}
+
+fn text(command: &Sub, answer: &Value) -> String {
+    let rows = |key: &str| answer[key].as_array().cloned().unwrap_or_default();
+    let s = |v: &Value| v.as_str().unwrap_or("").to_owned();
+    let mut out = String::new();
+    match command {
+        Sub::List => {
+            let alerts = rows("alerts");
+            if alerts.is_empty() {
+                out.push_str("No alerts.\n");
+            }
+            for a in alerts {
+                let silenced = if a["silenced_by"].is_string() {
+                    " (silenced)"
+                } else {
+                    ""
+                };
+                out.push_str(&format!(
+                    "{:<8} {:<9} {}{silenced}\n         cause: {}\n",
+                    s(&a["state"]),
+                    s(&a["severity"]),
+                    s(&a["summary"]),
+                    s(&a["cause"])
+                ));
+            }
+        }
+        Sub::History => {
+            for h in rows("history") {
+                out.push_str(&format!(
+                    "{:>10}  {:<9} {:<24} {}\n",
+                    h["at"],
+                    s(&h["transition"]),
+                    s(&h["alertname"]),
+                    s(&h["summary"])
+                ));
+            }
+            for d in rows("deliveries") {
+                let result = if d["ok"] == true {
+                    "sent".to_owned()
+                } else {
+                    format!("failed: {}", s(&d["error"]))
+                };
+                out.push_str(&format!(
+                    "delivery to {} after {} attempt(s): {result}\n",
+                    s(&d["notifier"]),
+                    d["attempts"]
+                ));
+            }
+        }
+        Sub::Silence(SilenceSub::List) => {
+            for item in rows("silences") {
+                let silence = &item["silence"];
+                let matchers: Vec<String> = silence["matchers"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|m| {
+                        format!(
+                            "{}{}{}",
+                            s(&m["label"]),
+                            if m["op"] == "not_equal" { "!=" } else { "=" },
+                            s(&m["value"])
+                        )
+                    })
+                    .collect();
+                let state = if item["active"] == true {
+                    "active"
+                } else {
+                    "ended"
+                };
+                out.push_str(&format!(
+                    "{:<6} {state:<7} until {}  {}  {}\n",
+                    s(&silence["id"]),
+                    silence["ends_at"],
+                    matchers.join(" "),
+                    s(&silence["comment"])
+                ));
+            }
+        }
+        Sub::Silence(SilenceSub::Add { .. }) => {
+            out.push_str(&format!("Silence {} added.\n", s(&answer["id"])))
+        }
+        Sub::Silence(SilenceSub::Expire { id }) => {
+            out.push_str(&format!("Silence {id} expired.\n"))
+        }
+        Sub::TestNotify { .. } => {
+            out.push_str("Test notification queued; check your inbox or channel.\n")
+        }
+    }
+    out
+}

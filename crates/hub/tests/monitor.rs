@@ -1,0 +1,180 @@
+//! The hub with probes and alerts (src/monitor.rs): the default spec mapped into the monitor's
+//! configuration, an agent snapshot mapped into observed facts, and a hub serving the alerts
+//! that an agent's batch in its real SQLite store gives rise to.
+
+#[path = "common/mod.rs"]
+mod common;
+
+use std::time::Duration;
+
+use cloudctl_alerts::monitor::MonitorConfig;
+use cloudctl_hub::monitor::{config_from_spec, host_facts, serve};
+use cloudctl_hub::store::{HostRow, Store, StoreConfig};
+use cloudctl_hub::{HubOptions, convert};
+use cloudctl_wire::CpuTimes;
+
+#[test]
+fn the_default_spec_maps_into_rules_probes_and_desired_state() {
+    let spec = cloudctl_spec::check_path(None)
+        .unwrap()
+        .into_spec()
+        .unwrap();
+    let (config, warnings) = config_from_spec(&spec);
+    assert_eq!(config.rules.defaults.disk_pct, Some(85.0));
+    assert_eq!(
+        config.rules.defaults.cpu_for,
+        Some(Duration::from_secs(300))
+    );
+    assert_eq!(config.rules.defaults.probe_fail_after, Some(3));
+    assert_eq!(config.rules.defaults.quota_pct, Some(90.0));
+    let gateway = config
+        .desired
+        .host("gcp-f-micro_1")
+        .expect("the gateway host is desired");
+    assert!(
+        !gateway.allowed_ports.is_empty(),
+        "the gateway allows 80/443"
+    );
+    assert!(gateway.services.iter().any(|s| !s.containers.is_empty()));
+    assert!(
+        config.probes.iter().any(|p| p.name.ends_with("-http")),
+        "public services get HTTP probes"
+    );
+    // The Gmail app password is a secret reference; unset here, so the email notifier is off
+    // and the warning says which secret.
+    if config.notifiers.iter().all(|n| n.name != "email") {
+        assert!(
+            warnings.iter().any(|w| w.contains("secret")),
+            "{warnings:?}"
+        );
+    }
+}
+
+#[test]
+fn a_snapshot_becomes_host_facts_with_rates_from_the_previous_counters() {
+    let sample = common::sample(1_760_000_000_000, 1.0);
+    let row = HostRow {
+        name: "oci-p-flex".into(),
+        first_seen_ms: 1_760_000_000_000,
+        last_seen_ms: 1_760_000_001_000,
+        last_seq: 1,
+        agent_version: "test".into(),
+        batches_total: 1,
+        dropped_total: 0,
+        snapshot_ms: Some(1_760_000_000_000),
+        snapshot: Some(serde_json::to_value(&sample).unwrap()),
+    };
+    let (first, counters) = host_facts(&row, 10, None).unwrap();
+    assert_eq!(first.cpu_pct, None, "no rate from a single snapshot");
+    let prev = CpuTimes {
+        user: 90.0,
+        system: 45.0,
+        idle: 900.0,
+        steal: 3.5,
+        ..CpuTimes::default()
+    };
+    let (facts, _) = host_facts(&row, 10, Some(&prev)).unwrap();
+    assert!(counters.is_some());
+    // Busy grew by 16 s of 116 s.
+    assert!((facts.cpu_pct.unwrap() - 16.0 / 116.0 * 100.0).abs() < 1e-9);
+    assert!((facts.memory_used_pct.unwrap() - 424.0 / 1024.0 * 100.0).abs() < 1e-9);
+    assert!((facts.disks[0].used_pct - 10.0 / 29.0 * 100.0).abs() < 1e-9);
+    assert_eq!(facts.last_seen, 1_760_000_001);
+    let containers = facts.containers.unwrap();
+    assert_eq!(
+        (containers[0].name.as_str(), containers[0].restart_count),
+        ("authelia-app", 2)
+    );
+    let socket = &facts.sockets.unwrap()[0];
+    assert_eq!(
+        (
+            socket.port,
+            socket.process.as_deref(),
+            socket.container.as_deref()
+        ),
+        (9091, Some("authelia"), Some("authelia-app"))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_hub_serves_the_alerts_of_what_its_agents_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("hub.db");
+    let now_ms = cloudctl_hub::clock::now_ms();
+    {
+        let store = Store::open(StoreConfig::new(&path)).unwrap();
+        store
+            .ingest(convert::batch_record(
+                &common::batch("oci-p-flex", 1, now_ms),
+                now_ms,
+            ))
+            .await
+            .unwrap();
+        store.close().await;
+    }
+    let config: MonitorConfig = serde_json::from_value(serde_json::json!({
+        "desired": {"hosts": [{
+            "host": "oci-p-flex",
+            "services": [{"name": "auth", "on": true, "containers": ["authelia-app", "authelia-redis"]}],
+            "allowed_ports": [{"proto": "tcp", "port": 443}],
+            "egress_quota": null
+        }]}
+    }))
+    .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let options = HubOptions {
+        store: StoreConfig::new(&path),
+        expected_hosts: vec!["oci-p-flex".into()],
+    };
+    let hub = tokio::spawn(serve(
+        listener,
+        options,
+        config,
+        Duration::from_millis(300),
+        async move {
+            let _ = stopped.await;
+        },
+    ));
+    let mut names = Vec::new();
+    for _ in 0..100 {
+        let (status, body) = common::get(&format!("http://{addr}/api/v1/alerts"), None).await;
+        assert_eq!(status, 200, "{body}");
+        names = body["alerts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| {
+                format!(
+                    "{} {}",
+                    a["alertname"].as_str().unwrap(),
+                    a["cause"].as_str().unwrap()
+                )
+            })
+            .collect();
+        if names.len() >= 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        names
+            .iter()
+            .any(|n| n.starts_with("drift_not_running container authelia-redis does not exist")),
+        "{names:?}"
+    );
+    assert!(
+        names
+            .iter()
+            .any(|n| n.starts_with("port_exposed process authelia in container authelia-app")),
+        "{names:?}"
+    );
+    let (status, body) = common::get(&format!("http://{addr}/api/v1/probes"), None).await;
+    assert_eq!(
+        (status, body["probes"].as_array().map(Vec::len)),
+        (200, Some(0))
+    );
+    let _ = stop.send(());
+    hub.await.unwrap().unwrap();
+}

@@ -13,6 +13,7 @@ pub mod monitor;
 pub mod server;
 pub mod store;
 pub mod tokens;
+pub mod web;
 
 pub use error::{Error, Result};
 pub use server::{HubOptions, serve};

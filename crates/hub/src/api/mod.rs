@@ -3,8 +3,10 @@
 //! module and one `.merge(...)` line here.
 
 pub mod auth;
+pub mod dashboard;
 pub mod error;
 pub mod ingest;
+pub mod openapi;
 pub mod read;
 
 use std::sync::Arc;
@@ -55,7 +57,7 @@ async fn health() -> Json<serde_json::Value> {
     Json(json!({ "ok": true, "version": env!("CARGO_PKG_VERSION") }))
 }
 
-async fn not_found() -> ApiError {
+pub(crate) async fn not_found() -> ApiError {
     ApiError::NotFound {
         reason: "no such path".into(),
         hint:
@@ -74,12 +76,21 @@ pub fn router(state: AppState) -> Router {
         state.clone(),
         auth::require_reader,
     ));
+    let dashboard = dashboard::routes().route_layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        auth::require_reader,
+    ));
     Router::new()
         .route("/api/v1/health", get(health))
         .merge(ingest::routes())
         .merge(reads)
-        .fallback(not_found)
+        .merge(dashboard)
+        .merge(openapi::routes())
+        // The dashboard's files for every GET outside /api/, the JSON 404 for the rest.
+        .fallback(crate::web::fallback)
         .method_not_allowed_fallback(method_not_allowed)
+        // gzip for clients that ask (browsers): the dashboard's files and JSON answers.
+        .layer(tower_http::compression::CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

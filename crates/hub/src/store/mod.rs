@@ -1,11 +1,14 @@
 //! The hub's store: one SQLite file in WAL mode. A single writer thread owns the only writing
-//! connection and commits batches in groups (one fsync for many batches); reads run on a small,
+//! connection and commits batches in groups (one fsync for many batches), appending their points
+//! to a staging table that compaction moves into the raw and rollup tables many points at a time;
+//! reads see staged points too, so nothing acknowledged is ever invisible. Reads run on a small,
 //! bounded pool of read-only connections. Everything that wants to persist observations (agents,
 //! file imports, and later probes and alerts) goes through this API.
 //!
 //! Memory is bounded by construction: a bounded job queue, a bounded series-id cache, a fixed
 //! SQLite page cache per connection and a fixed number of connections.
 
+mod compact;
 mod pool;
 pub mod read;
 pub mod record;
@@ -60,9 +63,13 @@ type WriteFn = Box<dyn FnOnce(&mut Connection, &mut SeriesCache) + Send>;
 
 enum Job {
     Ingest(BatchRecord, oneshot::Sender<Result<IngestOutcome>>),
+    Compact(oneshot::Sender<Result<usize>>),
     Write(WriteFn),
     Stop(oneshot::Sender<()>),
 }
+
+/// Time between two compactions when fewer than `COMPACT_ROWS` points are staged.
+pub const COMPACT_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Largest group of batches committed in one transaction, in samples (bounds commit latency).
 const GROUP_POINTS: usize = 100_000;
@@ -196,14 +203,31 @@ impl Store {
         answer.await.map_err(|_| Error::Closed)?
     }
 
-    /// Run retention every `retention.every` until `shutdown` resolves.
+    /// Move staged points into the raw and rollup tables now; returns how many were moved.
+    pub async fn compact(&self) -> Result<usize> {
+        let (reply, answer) = oneshot::channel();
+        self.inner
+            .jobs
+            .send(Job::Compact(reply))
+            .await
+            .map_err(|_| Error::Closed)?;
+        answer.await.map_err(|_| Error::Closed)?
+    }
+
+    /// Background upkeep until `shutdown` resolves: compaction every [`COMPACT_EVERY`] (it also
+    /// runs whenever enough points are staged) and retention every `retention.every`.
     pub async fn run_retention(&self, shutdown: impl std::future::Future<Output = ()>) {
+        let mut compact = tokio::time::interval(COMPACT_EVERY);
+        compact.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut tick = tokio::time::interval(self.inner.config.retention.every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         tokio::pin!(shutdown);
         loop {
             tokio::select! {
                 _ = &mut shutdown => return,
+                _ = compact.tick() => if let Err(Error::Closed) = self.compact().await {
+                    return;
+                },
                 _ = tick.tick() => match self.enforce_retention().await {
                     Ok(report) => tracing::debug!(
                         raw = report.raw, minute = report.minute, hour = report.hour,
@@ -233,6 +257,9 @@ impl Store {
 fn writer_loop(mut conn: Connection, mut jobs: mpsc::Receiver<Job>) {
     let mut cache = SeriesCache::default();
     let mut pending: Option<Job> = None;
+    // Points left staged by a crash are compacted first.
+    let mut staged = compact::staged(&conn).unwrap_or(0);
+    compact_now(&mut conn, &mut staged);
     loop {
         let Some(job) = pending.take().or_else(|| jobs.blocking_recv()) else {
             break;
@@ -255,7 +282,13 @@ fn writer_loop(mut conn: Connection, mut jobs: mpsc::Receiver<Job>) {
                         Err(_) => break,
                     }
                 }
-                commit_group(&mut conn, &mut cache, group);
+                staged += commit_group(&mut conn, &mut cache, group);
+                if staged >= compact::COMPACT_ROWS {
+                    compact_now(&mut conn, &mut staged);
+                }
+            }
+            Job::Compact(reply) => {
+                let _ = reply.send(compact_now(&mut conn, &mut staged));
             }
             Job::Write(f) => f(&mut conn, &mut cache),
             Job::Stop(reply) => {
@@ -264,7 +297,10 @@ fn writer_loop(mut conn: Connection, mut jobs: mpsc::Receiver<Job>) {
                 while let Ok(job) = jobs.try_recv() {
                     match job {
                         Job::Ingest(batch, reply) => {
-                            commit_group(&mut conn, &mut cache, vec![(batch, reply)])
+                            staged += commit_group(&mut conn, &mut cache, vec![(batch, reply)]);
+                        }
+                        Job::Compact(reply) => {
+                            let _ = reply.send(compact_now(&mut conn, &mut staged));
                         }
                         Job::Write(f) => f(&mut conn, &mut cache),
                         Job::Stop(other) => {
@@ -272,6 +308,7 @@ fn writer_loop(mut conn: Connection, mut jobs: mpsc::Receiver<Job>) {
                         }
                     }
                 }
+                compact_now(&mut conn, &mut staged);
                 drop(conn);
                 let _ = reply.send(());
                 return;
@@ -280,17 +317,41 @@ fn writer_loop(mut conn: Connection, mut jobs: mpsc::Receiver<Job>) {
     }
 }
 
+/// Compact, logging failures (the points stay staged and visible; the next run retries).
+fn compact_now(conn: &mut Connection, staged: &mut usize) -> Result<usize> {
+    if *staged == 0 {
+        return Ok(0);
+    }
+    match compact::compact(conn) {
+        Ok(moved) => {
+            tracing::debug!(staged = *staged, moved, "Compacted");
+            *staged = 0;
+            Ok(moved)
+        }
+        Err(error) => {
+            tracing::error!(%error, staged = *staged, "Compaction failed; points stay staged");
+            Err(error)
+        }
+    }
+}
+
+/// Commit a group; returns the points staged.
 fn commit_group(
     conn: &mut Connection,
     cache: &mut SeriesCache,
     group: Vec<(BatchRecord, oneshot::Sender<Result<IngestOutcome>>)>,
-) {
+) -> usize {
     let (batches, replies): (Vec<_>, Vec<_>) = group.into_iter().unzip();
     match write::ingest_group(conn, cache, &batches) {
         Ok(results) => {
+            let mut staged = 0;
             for (reply, result) in replies.into_iter().zip(results) {
+                if let Ok(IngestOutcome::Stored { samples }) = &result {
+                    staged += samples;
+                }
                 let _ = reply.send(result);
             }
+            staged
         }
         Err(error) => {
             // The transaction did not commit: nothing of the group is durable, so nobody gets an ack.
@@ -300,6 +361,7 @@ fn commit_group(
             for reply in replies {
                 let _ = reply.send(Err(Error::Unavailable(text.clone())));
             }
+            0
         }
     }
 }

@@ -168,32 +168,12 @@ pub fn series(
         )));
     }
 
-    let sql = match resolution {
-        Resolution::Raw => {
-            "SELECT ts_ms, value, value, value FROM raw
-             WHERE series_id = ?1 AND ts_ms >= ?2 AND ts_ms < ?3 ORDER BY ts_ms"
-        }
-        Resolution::Minute => {
-            "SELECT bucket_ms, sum / count, min, max FROM rollup_1m
-             WHERE series_id = ?1 AND bucket_ms >= ?2 AND bucket_ms < ?3 ORDER BY bucket_ms"
-        }
-        Resolution::Hour => {
-            "SELECT bucket_ms, sum / count, min, max FROM rollup_1h
-             WHERE series_id = ?1 AND bucket_ms >= ?2 AND bucket_ms < ?3 ORDER BY bucket_ms"
-        }
-    };
-    // A bucket that starts before `from` still holds samples inside the range: include it.
-    let from = match resolution.bucket_ms() {
-        Some(width) => query.from_ms.div_euclid(width) * width,
-        None => query.from_ms,
-    };
-    let mut stmt = conn.prepare_cached(sql)?;
     let mut series = Vec::with_capacity(ids.len());
     for (series_id, labels) in ids {
-        let rows = stmt.query_map(params![series_id, from, query.to_ms], |row| {
-            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
-        })?;
-        let points: Vec<SeriesPoint> = rows.collect::<rusqlite::Result<_>>()?;
+        let points = match resolution.bucket_ms() {
+            None => raw_points(conn, series_id, query.from_ms, query.to_ms)?,
+            Some(width) => bucket_points(conn, resolution, width, series_id, query)?,
+        };
         series.push(SeriesData {
             labels: serde_json::from_str(&labels).unwrap_or(serde_json::Value::Null),
             points,
@@ -207,4 +187,88 @@ pub fn series(
         to_ms: query.to_ms,
         series,
     })
+}
+
+/// Raw points of a series: compacted ones and those still staged (a staged point that repeats a
+/// stored one is skipped, as compaction will skip it).
+fn raw_points(conn: &Connection, series_id: i64, from: i64, to: i64) -> Result<Vec<SeriesPoint>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT ts_ms, value FROM raw WHERE series_id = ?1 AND ts_ms >= ?2 AND ts_ms < ?3
+         UNION ALL
+         SELECT ts_ms, value FROM staging s WHERE series_id = ?1 AND ts_ms >= ?2 AND ts_ms < ?3
+             AND NOT EXISTS (SELECT 1 FROM raw r WHERE r.series_id = ?1 AND r.ts_ms = s.ts_ms)
+         ORDER BY 1",
+    )?;
+    let rows = stmt.query_map(params![series_id, from, to], |row| {
+        Ok((row.get::<_, i64>(0)?, row.get::<_, f64>(1)?))
+    })?;
+    let mut points: Vec<SeriesPoint> = Vec::new();
+    for row in rows {
+        let (ts, v) = row?;
+        // Staged twice: the first wins, as in compaction.
+        if points.last().is_some_and(|p| p.0 == ts) {
+            continue;
+        }
+        points.push((ts, v, v, v));
+    }
+    Ok(points)
+}
+
+/// Rollup points of a series, with staged points folded into their buckets so the answer is
+/// exact before compaction runs.
+fn bucket_points(
+    conn: &Connection,
+    resolution: Resolution,
+    width: i64,
+    series_id: i64,
+    query: &SeriesQuery,
+) -> Result<Vec<SeriesPoint>> {
+    let table = match resolution {
+        Resolution::Hour => "rollup_1h",
+        _ => "rollup_1m",
+    };
+    // A bucket that starts before `from` still holds samples inside the range: include it, and
+    // the whole of the last bucket.
+    let from = query.from_ms.div_euclid(width) * width;
+    let to = (query.to_ms + width - 1).div_euclid(width) * width;
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT bucket_ms, count, sum, min, max FROM {table}
+             WHERE series_id = ?1 AND bucket_ms >= ?2 AND bucket_ms < ?3
+         UNION ALL
+         SELECT (ts_ms / ?4) * ?4, count(*), sum(value), min(value), max(value) FROM (
+             SELECT ts_ms, value FROM staging s
+             WHERE series_id = ?1 AND ts_ms >= ?2 AND ts_ms < ?3
+                 AND NOT EXISTS (SELECT 1 FROM raw r WHERE r.series_id = ?1 AND r.ts_ms = s.ts_ms)
+             GROUP BY ts_ms)
+         GROUP BY 1
+         ORDER BY 1"
+    ))?;
+    let rows = stmt.query_map(params![series_id, from, to, width], |row| {
+        Ok((
+            row.get::<_, i64>(0)?,
+            row.get::<_, i64>(1)?,
+            row.get::<_, f64>(2)?,
+            row.get::<_, f64>(3)?,
+            row.get::<_, f64>(4)?,
+        ))
+    })?;
+    // (bucket, count, sum, min, max), merged when the rollup and the staging both have a bucket.
+    let mut merged: Vec<(i64, i64, f64, f64, f64)> = Vec::new();
+    for row in rows {
+        let (b, n, sum, min, max) = row?;
+        match merged.last_mut() {
+            Some(last) if last.0 == b => {
+                last.1 += n;
+                last.2 += sum;
+                last.3 = last.3.min(min);
+                last.4 = last.4.max(max);
+            }
+            _ => merged.push((b, n, sum, min, max)),
+        }
+    }
+    Ok(merged
+        .into_iter()
+        .filter(|m| m.1 > 0)
+        .map(|(b, n, sum, min, max)| (b, sum / n as f64, min, max))
+        .collect())
 }

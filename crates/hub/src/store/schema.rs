@@ -1,6 +1,8 @@
 //! The database schema and its migrations, keyed by SQLite's `user_version`.
 //!
-//! Series are a dictionary (`series`: host, metric, labels → id) so the sample tables hold only
+//! Points arrive in `staging` (append-only, so a commit writes a few pages whatever the number
+//! of series) and are moved by compaction, many points per series at a time, into the
+//! series-major tables. Series are a dictionary (`series`: host, metric, labels → id) so the sample tables hold only
 //! integers and a float, clustered by `(series_id, ts)` in `WITHOUT ROWID` tables: a metric's series
 //! over a time range is one contiguous index range, whatever the resolution.
 
@@ -11,7 +13,8 @@ use rusqlite::Connection;
 use crate::{Error, Result};
 
 /// Each entry moves the schema one version up; never edit an entry once released, add a new one.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE hosts (
     id            INTEGER PRIMARY KEY,
     name          TEXT NOT NULL UNIQUE,
@@ -76,7 +79,17 @@ CREATE TABLE tokens (
     revoked_ms INTEGER
 );
 CREATE INDEX tokens_subject ON tokens (subject);
-"#];
+"#,
+    r#"
+-- Points land here first, in arrival order (an append: few pages per commit), and are moved
+-- into `raw` and the rollups in large groups by compaction (see store::compact).
+CREATE TABLE staging (
+    series_id INTEGER NOT NULL,
+    ts_ms     INTEGER NOT NULL,
+    value     REAL NOT NULL
+);
+"#,
+];
 
 /// The schema version this build writes.
 pub const VERSION: i64 = MIGRATIONS.len() as i64;

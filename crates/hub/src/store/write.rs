@@ -1,6 +1,6 @@
 //! Writing batches: one transaction per group of batches, each batch under its own savepoint so a
-//! bad one cannot take its neighbours down. Raw samples and both rollup tiers are written together,
-//! so rollups are exact even for samples that arrive late (a spool replayed after a partition).
+//! bad one cannot take its neighbours down. A batch's points are appended to `staging`; see
+//! `compact` for how they reach `raw` and the rollups.
 
 use std::collections::HashMap;
 
@@ -52,6 +52,7 @@ impl SeriesCache {
 
 /// Store a group of batches in one transaction (one fsync for all of them). Each result says what
 /// happened to the batch at the same index; the whole group is durable when this returns.
+/// `Stored { samples }` counts the points staged.
 pub fn ingest_group(
     conn: &mut Connection,
     cache: &mut SeriesCache,
@@ -128,27 +129,17 @@ fn ingest_batch(
         }
     }
 
-    let mut raw = tx.prepare_cached(
-        "INSERT INTO raw (series_id, ts_ms, value) VALUES (?1, ?2, ?3)
-         ON CONFLICT (series_id, ts_ms) DO NOTHING",
-    )?;
-    let mut minute = tx.prepare_cached(ROLLUP_1M)?;
-    let mut hour = tx.prepare_cached(ROLLUP_1H)?;
+    // Points are staged (an append); compaction moves them into `raw` and the rollups.
+    let mut stage =
+        tx.prepare_cached("INSERT INTO staging (series_id, ts_ms, value) VALUES (?1, ?2, ?3)")?;
     let mut written = 0;
     for point in &batch.points {
-        if !point.value.is_finite() {
+        if !point.value.is_finite() || point.ts_ms < 0 {
             continue;
         }
         let series = cache.id(tx, host_id, &point.metric, &point.labels)?;
-        // A sample already stored (same series and time) must not be counted twice in rollups.
-        if raw.execute(params![series, point.ts_ms, point.value])? == 0 {
-            continue;
-        }
+        stage.execute(params![series, point.ts_ms, point.value])?;
         written += 1;
-        let m = point.ts_ms.div_euclid(60_000) * 60_000;
-        minute.execute(params![series, m, point.value])?;
-        let h = point.ts_ms.div_euclid(3_600_000) * 3_600_000;
-        hour.execute(params![series, h, point.value])?;
     }
 
     tx.prepare_cached(
@@ -176,15 +167,3 @@ fn ingest_batch(
     }
     Ok(IngestOutcome::Stored { samples: written })
 }
-
-const ROLLUP_1M: &str = "INSERT INTO rollup_1m (series_id, bucket_ms, count, sum, min, max)
-     VALUES (?1, ?2, 1, ?3, ?3, ?3)
-     ON CONFLICT (series_id, bucket_ms) DO UPDATE SET
-         count = count + 1, sum = sum + excluded.sum,
-         min = min(min, excluded.min), max = max(max, excluded.max)";
-
-const ROLLUP_1H: &str = "INSERT INTO rollup_1h (series_id, bucket_ms, count, sum, min, max)
-     VALUES (?1, ?2, 1, ?3, ?3, ?3)
-     ON CONFLICT (series_id, bucket_ms) DO UPDATE SET
-         count = count + 1, sum = sum + excluded.sum,
-         min = min(min, excluded.min), max = max(max, excluded.max)";

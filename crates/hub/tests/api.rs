@@ -210,7 +210,7 @@ async fn reads_show_hosts_series_containers_and_sockets() {
     )
     .await;
     assert_eq!(s, 400, "{e}");
-    let (s, e) = get(&hub.url("/nowhere"), None).await;
+    let (s, e) = get(&hub.url("/api/v1/nowhere"), None).await;
     assert_eq!(s, 404, "{e}");
     assert!(e["hint"].is_string());
     hub.stop().await;

@@ -225,3 +225,78 @@ async fn unknown_host_or_metric_is_not_found_not_a_failure() {
         "{err:?}"
     );
 }
+
+#[tokio::test]
+async fn answers_are_the_same_before_and_after_compaction() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    let base = 1_700_000_000_000 / 3_600_000 * 3_600_000;
+    // Two batches in one minute, one in the next; then a replayed sample with a reused sequence
+    // number (other samples, same number) that must count once.
+    store
+        .ingest(batch(
+            "h1",
+            1,
+            vec![point("m", base, 1.0), point("m", base + 10_000, 3.0)],
+        ))
+        .await
+        .unwrap();
+    store
+        .ingest(batch("h1", 2, vec![point("m", base + 20_000, 5.0)]))
+        .await
+        .unwrap();
+    store
+        .ingest(batch("h1", 3, vec![point("m", base + 60_000, 7.0)]))
+        .await
+        .unwrap();
+    let reused = batch(
+        "h1",
+        3,
+        vec![
+            point("m", base + 10_000, 3.0),
+            point("m", base + 70_000, 9.0),
+        ],
+    );
+    store.ingest(reused).await.unwrap();
+
+    let ask = |res| series(&store, "m", base, base + 3_600_000, res);
+    let before = (
+        ask(Resolution::Raw).await,
+        ask(Resolution::Minute).await,
+        ask(Resolution::Hour).await,
+    );
+    assert_eq!(
+        before.0.iter().map(|p| p.1).collect::<Vec<_>>(),
+        vec![1.0, 3.0, 5.0, 7.0, 9.0]
+    );
+    assert_eq!(
+        before.1,
+        vec![(base, 3.0, 1.0, 5.0), (base + 60_000, 8.0, 7.0, 9.0)]
+    );
+    assert_eq!(before.2, vec![(base, 5.0, 1.0, 9.0)]);
+
+    let moved = store.compact().await.unwrap();
+    assert_eq!(moved, 5, "the repeated sample is moved once");
+    let after = (
+        ask(Resolution::Raw).await,
+        ask(Resolution::Minute).await,
+        ask(Resolution::Hour).await,
+    );
+    assert_eq!(before, after);
+
+    // A batch after compaction lands in a bucket that already has a rollup row: merged exactly.
+    store
+        .ingest(batch("h1", 4, vec![point("m", base + 80_000, 11.0)]))
+        .await
+        .unwrap();
+    assert_eq!(
+        ask(Resolution::Minute).await[1],
+        (base + 60_000, 9.0, 7.0, 11.0)
+    );
+    store.compact().await.unwrap();
+    assert_eq!(
+        ask(Resolution::Minute).await[1],
+        (base + 60_000, 9.0, 7.0, 11.0)
+    );
+    store.close().await;
+}

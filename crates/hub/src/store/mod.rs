@@ -64,6 +64,7 @@ type WriteFn = Box<dyn FnOnce(&mut Connection, &mut SeriesCache) + Send>;
 enum Job {
     Ingest(BatchRecord, oneshot::Sender<Result<IngestOutcome>>),
     Compact(oneshot::Sender<Result<usize>>),
+    Retention(oneshot::Sender<Result<RetentionReport>>),
     Write(WriteFn),
     Stop(oneshot::Sender<()>),
 }
@@ -126,7 +127,10 @@ impl Store {
         let (jobs, rx) = mpsc::channel(config.queue.max(1));
         let thread = std::thread::Builder::new()
             .name("cloudctl-store".into())
-            .spawn(move || writer_loop(conn, rx))
+            .spawn({
+                let retention = config.retention.clone();
+                move || writer_loop(conn, rx, retention)
+            })
             .map_err(|source| Error::Io {
                 context: "cannot start the store's writer thread".into(),
                 source,
@@ -186,18 +190,13 @@ impl Store {
         self.inner.readers.run(f).await
     }
 
-    /// Delete what retention no longer keeps, as of now.
+    /// Delete what retention no longer keeps, as of now (staged points are compacted first, so
+    /// retention sees every point).
     pub async fn enforce_retention(&self) -> Result<RetentionReport> {
-        let retention = self.inner.config.retention.clone();
         let (reply, answer) = oneshot::channel();
-        let job: WriteFn = Box::new(move |conn, cache| {
-            let result = retention::enforce(conn, crate::clock::now_ms(), &retention);
-            cache.clear();
-            let _ = reply.send(result);
-        });
         self.inner
             .jobs
-            .send(Job::Write(job))
+            .send(Job::Retention(reply))
             .await
             .map_err(|_| Error::Closed)?;
         answer.await.map_err(|_| Error::Closed)?
@@ -254,12 +253,12 @@ impl Store {
     }
 }
 
-fn writer_loop(mut conn: Connection, mut jobs: mpsc::Receiver<Job>) {
+fn writer_loop(mut conn: Connection, mut jobs: mpsc::Receiver<Job>, retention: Retention) {
     let mut cache = SeriesCache::default();
     let mut pending: Option<Job> = None;
     // Points left staged by a crash are compacted first.
     let mut staged = compact::staged(&conn).unwrap_or(0);
-    compact_now(&mut conn, &mut staged);
+    let _ = compact_now(&mut conn, &mut staged);
     loop {
         let Some(job) = pending.take().or_else(|| jobs.blocking_recv()) else {
             break;
@@ -284,11 +283,14 @@ fn writer_loop(mut conn: Connection, mut jobs: mpsc::Receiver<Job>) {
                 }
                 staged += commit_group(&mut conn, &mut cache, group);
                 if staged >= compact::COMPACT_ROWS {
-                    compact_now(&mut conn, &mut staged);
+                    let _ = compact_now(&mut conn, &mut staged);
                 }
             }
             Job::Compact(reply) => {
                 let _ = reply.send(compact_now(&mut conn, &mut staged));
+            }
+            Job::Retention(reply) => {
+                let _ = reply.send(retain(&mut conn, &mut cache, &mut staged, &retention));
             }
             Job::Write(f) => f(&mut conn, &mut cache),
             Job::Stop(reply) => {
@@ -302,19 +304,36 @@ fn writer_loop(mut conn: Connection, mut jobs: mpsc::Receiver<Job>) {
                         Job::Compact(reply) => {
                             let _ = reply.send(compact_now(&mut conn, &mut staged));
                         }
+                        Job::Retention(reply) => {
+                            let _ =
+                                reply.send(retain(&mut conn, &mut cache, &mut staged, &retention));
+                        }
                         Job::Write(f) => f(&mut conn, &mut cache),
                         Job::Stop(other) => {
                             let _ = other.send(());
                         }
                     }
                 }
-                compact_now(&mut conn, &mut staged);
+                let _ = compact_now(&mut conn, &mut staged);
                 drop(conn);
                 let _ = reply.send(());
                 return;
             }
         }
     }
+}
+
+/// Compact, then delete what retention no longer keeps.
+fn retain(
+    conn: &mut Connection,
+    cache: &mut SeriesCache,
+    staged: &mut usize,
+    retention: &Retention,
+) -> Result<RetentionReport> {
+    compact_now(conn, staged)?;
+    let report = retention::enforce(conn, crate::clock::now_ms(), retention);
+    cache.clear();
+    report
 }
 
 /// Compact, logging failures (the points stay staged and visible; the next run retries).

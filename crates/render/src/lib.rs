@@ -3,6 +3,7 @@
 //! its own, listed once in [`targets::ALL`]. Rendering returns files as data; writing them is the
 //! caller's job. Output is byte-stable: the same spec always renders the same bytes.
 
+pub mod audit;
 mod engine;
 pub mod manifest;
 pub mod targets;

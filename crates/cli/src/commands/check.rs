@@ -42,7 +42,16 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             return print(&args, &[], &diagnostics);
         }
     };
-    print(&args, &checked.loaded.files, &checked.diagnostics).map(|code| {
+    let mut diagnostics = checked.diagnostics.clone();
+    if checked.is_ok() {
+        // The audit of the rendered configs (issue 3): only meaningful for a spec without errors.
+        for mut finding in cloudctl_render::audit::audit(&checked.loaded.spec) {
+            finding.location = checked.loaded.locate(&finding.path);
+            diagnostics.push(finding);
+        }
+        cloudctl_spec::diag::sort(&mut diagnostics);
+    }
+    print(&args, &checked.loaded.files, &diagnostics).map(|code| {
         if code == ExitCode::SUCCESS && args.format == Format::Text {
             let spec = &checked.loaded.spec;
             let components: usize = spec.services.values().map(|s| s.components.len()).sum();

@@ -1,6 +1,20 @@
 //! Render targets: one file each, one trait, registered once in [`ALL`].
 
+mod authelia;
+mod caddy;
+pub mod compose;
+pub mod deploy;
+pub mod dns;
 mod docs;
+mod firewall;
+mod nginx;
+mod oauth2_proxy;
+pub mod quote;
+pub mod routes;
+mod ssh;
+mod stacks;
+mod systemd;
+mod wireguard;
 
 pub use docs::plan_markdown;
 
@@ -46,7 +60,19 @@ pub trait Target: Sync {
 }
 
 /// Every target, in the order they are listed.
-pub static ALL: &[&dyn Target] = &[&docs::Docs];
+pub static ALL: &[&dyn Target] = &[
+    &docs::Docs,
+    &compose::Compose,
+    &nginx::Nginx,
+    &caddy::Caddy,
+    &authelia::Authelia,
+    &oauth2_proxy::Oauth2Proxy,
+    &firewall::Firewall,
+    &wireguard::Wireguard,
+    &ssh::Ssh,
+    &dns::Dns,
+    &systemd::Systemd,
+];
 
 /// The target called `name`.
 pub fn find(name: &str) -> Option<&'static dyn Target> {

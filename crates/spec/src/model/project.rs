@@ -30,6 +30,14 @@ pub struct Domain {
     /// Whether records go through the DNS provider's proxy/CDN by default (Cloudflare's orange cloud).
     #[serde(default = "yes")]
     pub proxied: bool,
+    /// TLS certificate chain (a file path on the proxy host) served for this domain's names;
+    /// default `/etc/letsencrypt/live/<domain>/fullchain.pem`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate: Option<String>,
+    /// Path of that certificate's private key on the proxy host; default
+    /// `/etc/letsencrypt/live/<domain>/privkey.pem`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate_key: Option<String>,
 }
 
 fn yes() -> bool {

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# What the render tests need (crates/render/tests): nginx (`nginx -t` and a private instance that
+# really forwards auth), docker-compose v1 (`docker-compose -f FILE config`), shellcheck (the UFW and
+# key scripts), wireguard-tools (`wg-quick strip`), caddy (`caddy validate`), and Debian's Python with
+# jsonschema + PyYAML (rendered YAML against the upstream Authelia and Compose schemas).
+# Idempotent: installs only what is not found.
+set -euo pipefail
+
+missing=()
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
+command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)
+command -v wg-quick >/dev/null 2>&1 || missing+=(wireguard-tools)
+command -v caddy >/dev/null 2>&1 || missing+=(caddy)
+/usr/bin/python3 -c 'import jsonschema' >/dev/null 2>&1 || missing+=(python3-jsonschema)
+/usr/bin/python3 -c 'import yaml' >/dev/null 2>&1 || missing+=(python3-yaml)
+
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "render deps: installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get -o DPkg::Lock::Timeout=900 update -qq
+    apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends "${missing[@]}"
+    # The tests run private instances on loopback ports; the packages' own services are not wanted.
+    for svc in nginx caddy; do
+        if [ -x "/etc/init.d/$svc" ]; then "/etc/init.d/$svc" stop >/dev/null 2>&1 || true; fi
+    done
+fi

@@ -162,7 +162,7 @@ impl Containers {
             "/containers/json",
         )?;
         let mut out = Vec::with_capacity(entries.len());
-        let mut seen = HashMap::with_capacity(entries.len());
+        let mut seen = std::collections::HashSet::with_capacity(entries.len());
         for e in entries {
             let name = e
                 .names
@@ -199,7 +199,7 @@ impl Containers {
                     Ok(body) => {
                         let stats: Stats = json(&body, "/containers/{id}/stats")?;
                         self.fill_stats(&e.id, &stats, now, &mut c);
-                        seen.insert(e.id.clone(), ());
+                        seen.insert(e.id.clone());
                     }
                     Err(DockerError::Status {
                         status: 404 | 409, ..
@@ -211,7 +211,7 @@ impl Containers {
             c.id = e.id;
             out.push(c);
         }
-        self.prev_cpu.retain(|id, _| seen.contains_key(id));
+        self.prev_cpu.retain(|id, _| seen.contains(id));
         self.starts.retain(|id, _| out.iter().any(|c| c.id == *id));
         Ok(out)
     }

@@ -14,6 +14,7 @@ mod load;
 mod memory;
 mod network;
 mod processes;
+mod sock_diag;
 mod sockets;
 mod system;
 

@@ -48,9 +48,8 @@ pub fn lookup(path: &str) -> Option<(&'static str, &'static [u8])> {
     let path = path.trim_start_matches('/');
     let path = if path.is_empty() { "index.html" } else { path };
     // include_dir paths are relative and never contain `..`; a request for one simply misses.
-    BUILD
-        .get_file(path)
-        .map(|f| (f.path().to_str().unwrap_or(path), f.contents()))
+    let file = BUILD.get_file(path)?;
+    Some((file.path().to_str()?, file.contents()))
 }
 
 /// Answers a GET or HEAD for a dashboard file, honouring If-None-Match.
@@ -130,7 +129,10 @@ mod tests {
 
     #[test]
     fn types_and_caching_follow_the_name() {
-        assert_eq!(content_type("_app/immutable/x.js"), "text/javascript; charset=utf-8");
+        assert_eq!(
+            content_type("_app/immutable/x.js"),
+            "text/javascript; charset=utf-8"
+        );
         assert_eq!(content_type("index.html"), "text/html; charset=utf-8");
         let immutable = BUILD
             .get_dir("_app/immutable/entry")

@@ -199,14 +199,16 @@ pub fn charts(
         None => Vec::new(),
         Some(sizes) => {
             // The root filesystem, or else the largest one at its latest point.
-            let mount = |l: &serde_json::Value| l.get("mount").and_then(|m| m.as_str()).map(str::to_owned);
+            let mount =
+                |l: &serde_json::Value| l.get("mount").and_then(|m| m.as_str()).map(str::to_owned);
             let chosen = sizes
                 .series
                 .iter()
                 .find(|s| mount(&s.labels).as_deref() == Some("/"))
                 .or_else(|| {
                     sizes.series.iter().max_by(|a, b| {
-                        let last = |s: &crate::store::SeriesData| s.points.last().map_or(0.0, |p| p.1);
+                        let last =
+                            |s: &crate::store::SeriesData| s.points.last().map_or(0.0, |p| p.1);
                         last(a).total_cmp(&last(b))
                     })
                 });

@@ -97,7 +97,12 @@ fn flat_labels(json: &str) -> String {
     match serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(json) {
         Ok(map) => map
             .iter()
-            .map(|(k, v)| format!("{k}={}", v.as_str().map_or_else(|| v.to_string(), str::to_owned)))
+            .map(|(k, v)| {
+                format!(
+                    "{k}={}",
+                    v.as_str().map_or_else(|| v.to_string(), str::to_owned)
+                )
+            })
             .collect::<Vec<_>>()
             .join(";"),
         Err(_) => json.to_owned(),
@@ -228,12 +233,8 @@ pub fn write_export(
                 );
                 for row in rows {
                     let (ts, avg, min, max) = row?;
-                    writeln!(
-                        out,
-                        "{prefix},{ts},{},{avg},{min},{max}",
-                        time_text(ts)
-                    )
-                    .map_err(io)?;
+                    writeln!(out, "{prefix},{ts},{},{avg},{min},{max}", time_text(ts))
+                        .map_err(io)?;
                 }
             }
             Format::Json => {
@@ -267,7 +268,8 @@ pub fn write_export(
                     .map_err(io)?;
                     current_host = Some(s.host.clone());
                 }
-                let (mut n, mut sum, mut min, mut max) = (0u64, 0.0, f64::INFINITY, f64::NEG_INFINITY);
+                let (mut n, mut sum, mut min, mut max) =
+                    (0u64, 0.0, f64::INFINITY, f64::NEG_INFINITY);
                 let (mut first, mut last) = (None, 0.0);
                 for row in rows {
                     let (_, avg, lo, hi) = row?;
@@ -328,7 +330,8 @@ impl ChunkSender {
         if self.buf.is_empty() {
             return Ok(());
         }
-        let chunk = axum::body::Bytes::from(std::mem::replace(&mut self.buf, Vec::with_capacity(CHUNK)));
+        let chunk =
+            axum::body::Bytes::from(std::mem::replace(&mut self.buf, Vec::with_capacity(CHUNK)));
         self.tx
             .blocking_send(Ok(chunk))
             .map_err(|_| std::io::Error::new(std::io::ErrorKind::BrokenPipe, "the client left"))
@@ -359,7 +362,10 @@ mod tests {
         assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(csv_field("plain"), "plain");
         assert_eq!(md_cell("a|b\nc"), "a\\|b c");
-        assert_eq!(flat_labels(r#"{"cpu":"total","mount":"/"}"#), "cpu=total;mount=/");
+        assert_eq!(
+            flat_labels(r#"{"cpu":"total","mount":"/"}"#),
+            "cpu=total;mount=/"
+        );
     }
 
     #[test]

@@ -245,10 +245,7 @@ async fn export_handler(
         header::CONTENT_TYPE,
         HeaderValue::from_static(format.content_type()),
     );
-    if let Ok(v) = HeaderValue::from_str(&format!(
-        "inline; filename=\"{}\"",
-        format.file_name()
-    )) {
+    if let Ok(v) = HeaderValue::from_str(&format!("inline; filename=\"{}\"", format.file_name())) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
     Ok(response.into_response())

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The dashboard end to end in Debian's Chromium against a real `cloudctl up` (web/e2e/run.mjs),
+# then its budget (web/e2e/budget.mjs: JS + CSS for the first view, first render). Screenshots and
+# logs go to artifacts/web/.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+cargo build -q -p cloudctl
+bin="${CARGO_TARGET_DIR:-$PWD/target}/debug/cloudctl"
+[ -d web/node_modules ] || (cd web && npm ci --no-audit --no-fund)
+CLOUDCTL_BIN="$bin" node web/e2e/run.mjs
+CLOUDCTL_BIN="$bin" node web/e2e/budget.mjs

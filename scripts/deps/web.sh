@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# What the dashboard's tests need (web/, crates/hub/src/web.rs): Node and npm for the SvelteKit
+# build, vitest and the Playwright scripts; Debian's Chromium and its driver as the real browser
+# (playwright-core drives /usr/bin/chromium: browsers are never downloaded, so never
+# `npx playwright install`); python3 to serve the static site in the offline test.
+# Idempotent: installs only what is not found, and runs `npm ci` only when node_modules is missing.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+missing=()
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || [ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
+command -v python3 >/dev/null 2>&1 || missing+=(python3)
+# Fonts, so screenshots show text as a person would see it.
+[ -d /usr/share/fonts/truetype/dejavu ] || missing+=(fonts-dejavu-core)
+
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "web deps: installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get -o DPkg::Lock::Timeout=900 update -qq
+    apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# The web app's own dependencies (playwright-core among them), exactly as locked.
+if [ -f web/package-lock.json ] && [ ! -d web/node_modules ]; then
+    echo "web deps: npm ci"
+    (cd web && npm ci --no-audit --no-fund)
+fi

@@ -1,0 +1,74 @@
+// The dashboard's budget, measured in Debian's headless Chromium against a real hub serving the
+// default spec (the master plan's ~24 services): JS + CSS transferred for the first view
+// (compressed, as the browser received them; budget 150 KB) and the time to the first render of
+// the services (budget 1 s). Prints the figures; exits 1 when a budget is exceeded.
+//
+//   CLOUDCTL_BIN=target/debug/cloudctl node web/e2e/budget.mjs
+import { join } from 'node:path';
+import { BIN, browser, freePort, start, stop, tempDir } from './lib.mjs';
+
+const JS_CSS_BUDGET = 150 * 1024;
+const RENDER_BUDGET_MS = 1000;
+const RUNS = 5;
+
+const dir = tempDir('cloudctl-budget-');
+const port = await freePort();
+// `cloudctl hub` runs no probes: nothing leaves this machine, whatever the spec's URLs.
+const { child: hub } = await start(BIN, ['hub', '--listen', `127.0.0.1:${port}`, '--db', join(dir, 'hub.db')], {
+	log: join(dir, 'hub.log'),
+	ready: /cloudctl hub on/
+});
+const context = await browser(join(dir, 'profile'));
+let failed = false;
+try {
+	const renders = [];
+	let transfer = null;
+	for (let i = 0; i < RUNS; i++) {
+		const page = await context.newPage();
+		const cdp = await context.newCDPSession(page);
+		await cdp.send('Network.enable');
+		await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
+		const types = new Map();
+		const sizes = { js: 0, css: 0, other: 0, files: 0 };
+		cdp.on('Network.responseReceived', (e) => types.set(e.requestId, e.type));
+		cdp.on('Network.loadingFinished', (e) => {
+			const t = types.get(e.requestId);
+			const key = t === 'Script' ? 'js' : t === 'Stylesheet' ? 'css' : 'other';
+			sizes[key] += e.encodedDataLength;
+			sizes.files++;
+		});
+		await page.goto(`http://127.0.0.1:${port}/`, { waitUntil: 'networkidle' });
+		await page.waitForFunction(() => performance.getEntriesByName('cloudctl:services-rendered').length > 0, null, { timeout: 10_000 });
+		const ms = await page.evaluate(() => performance.getEntriesByName('cloudctl:services-rendered')[0].startTime);
+		const services = await page.locator('[data-service]').count();
+		renders.push(ms);
+		if (i === 0) transfer = { ...sizes, services };
+		await page.close();
+	}
+	renders.sort((a, b) => a - b);
+	const median = renders[Math.floor(renders.length / 2)];
+	const jsCss = transfer.js + transfer.css;
+	const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
+	console.log(`first view, default spec (${transfer.services} services shown), cache disabled:`);
+	console.log(`  JS  transferred: ${kb(transfer.js)}`);
+	console.log(`  CSS transferred: ${kb(transfer.css)}`);
+	console.log(`  JS + CSS:        ${kb(jsCss)} of ${kb(JS_CSS_BUDGET)} budget (${((jsCss / JS_CSS_BUDGET) * 100).toFixed(0)} %)`);
+	console.log(`  everything else: ${kb(transfer.other)} (HTML, API JSON, icon), ${transfer.files} responses`);
+	console.log(`  first render of the services: median ${median.toFixed(0)} ms of ${RUNS} runs (min ${renders[0].toFixed(0)}, max ${renders.at(-1).toFixed(0)}), budget ${RENDER_BUDGET_MS} ms (${((median / RENDER_BUDGET_MS) * 100).toFixed(0)} %)`);
+	if (jsCss > JS_CSS_BUDGET) {
+		console.log('OVER BUDGET: JS + CSS');
+		failed = true;
+	}
+	if (median > RENDER_BUDGET_MS) {
+		console.log('OVER BUDGET: first render');
+		failed = true;
+	}
+	if (transfer.services < 20) {
+		console.log(`expected the default spec's services, saw ${transfer.services}`);
+		failed = true;
+	}
+} finally {
+	await context.close();
+	await stop(hub);
+}
+process.exit(failed ? 1 : 0);

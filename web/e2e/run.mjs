@@ -1,0 +1,286 @@
+// End to end: the dashboard against a real `cloudctl up` (hub + agent + probes) with a small
+// spec of this test's own, in Debian's Chromium. Checks what issue 6 asks and keeps a screenshot
+// of each view in artifacts/web/. Prints "N passed, M failed"; exits 1 on any failure.
+//
+//   CLOUDCTL_BIN=target/debug/cloudctl node web/e2e/run.mjs
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { join } from 'node:path';
+import { ARTIFACTS, BIN, browser, freePort, run, start, stop, tempDir } from './lib.mjs';
+
+const results = [];
+async function check(name, fn) {
+	const t0 = Date.now();
+	try {
+		await fn();
+		results.push({ name, ok: true });
+		console.log(`ok   ${name} (${Date.now() - t0} ms)`);
+	} catch (e) {
+		results.push({ name, ok: false });
+		console.log(`FAIL ${name}: ${e.message.split('\n').slice(0, 6).join('\n     ')}`);
+	}
+}
+
+function assert(cond, message) {
+	if (!cond) throw new Error(message);
+}
+
+/** The spec of this test: one VM (this machine's agent), probes every second at loopback only. */
+function spec(targetPort) {
+	return `version: 1
+project: {name: E2E Cloud, owner: Test}
+domains:
+  example.com: {dns: cf}
+providers:
+  cf: {kind: cloudflare, title: Cloudflare, cost_model: free}
+  cloud: {kind: other, title: Loopback Cloud, cost_model: pay-per-use}
+hosts:
+  e2e-vm:
+    title: E2E VM — this machine
+    provider: cloud
+    private_ip: 10.0.0.1
+    capacity: {vcpu: 2, ram: 2GB, storage: 20GB, bandwidth: 1TB/mo}
+    tier: paid
+    availability: always-on
+    price: $5/mo
+    roles: [proxy, hub]
+categories:
+  fridge: {title: FRIDGE, groups: {tools: {title: Tools}}}
+  kitchen: {title: KITCHEN, groups: {infra: {title: Infrastructure}}}
+access:
+  portal: https://auth.example.com
+security:
+  admin_sources: [192.0.2.0/24]
+monitoring:
+  interval: 1s
+  probes: {interval: 1s, timeout: 1s, failures: 1, recoveries: 1}
+services:
+  web:
+    title: Web Target
+    description: A local HTTP server the test starts and stops
+    icon: "🌐"
+    category: fridge/tools
+    url: http://127.0.0.1:${targetPort}/
+    host: e2e-vm
+    status: on
+    availability: always-on
+    auth: bypass
+    auth_reason: a local test target
+    components:
+      web-app: {kind: app, stack: node http, port: ${targetPort}, resources: {ram: 64MB, cpu: 0.1, storage: 100MB, bandwidth: 1GB/mo}}
+  toolbox:
+    title: Toolbox
+    description: A hub with tools under it
+    icon: "🧰"
+    category: fridge/tools
+    host: e2e-vm
+    status: planned
+    availability: on-demand
+    components:
+      toolbox-front: {kind: front, stack: SvelteKit 5}
+  shell:
+    title: Shell
+    description: A tool under the toolbox hub
+    icon: "⌨️"
+    category: fridge/tools
+    parent: toolbox
+    host: e2e-vm
+    status: dev
+    availability: on-demand
+    components:
+      shell-app: {kind: app, stack: ttyd, image: tsl0922/ttyd:1, port: 7681, resources: {ram: 32MB, cpu: 0.05, storage: 50MB, bandwidth: 1GB/mo}}
+  metrics:
+    title: Metrics DB
+    description: Internal, no public URL
+    icon: "📈"
+    category: kitchen/infra
+    host: e2e-vm
+    status: hold
+    availability: always-on
+    components:
+      metrics-db: {kind: db, stack: sqlite}
+`;
+}
+
+const SERVICES = ['web', 'toolbox', 'shell', 'metrics'];
+
+async function main() {
+	mkdirSync(ARTIFACTS, { recursive: true });
+	const dir = tempDir('cloudctl-e2e-');
+	const shot = (page, name) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+
+	// The probe target: a real HTTP server on loopback.
+	const target = createServer((_, res) => res.end('hello from the probe target\n'));
+	await new Promise((ok) => target.listen(0, '127.0.0.1', ok));
+	const targetPort = target.address().port;
+	const specDir = join(dir, 'spec');
+	mkdirSync(specDir);
+	writeFileSync(join(specDir, 'cloud.yaml'), spec(targetPort));
+	await run(BIN, ['check', specDir]);
+
+	const port = await freePort();
+	const { child: up } = await start(
+		BIN,
+		['up', '--port', String(port), '--data-dir', join(dir, 'data'), '--host-id', 'e2e-vm', '--interval', '1s',
+			'--docker-socket', join(dir, 'no-docker.sock'), '--spec', specDir],
+		{ log: join(ARTIFACTS, 'up.log'), ready: /Dashboard: (http:\/\/\S+)\//, env: { CLOUDCTL_LOG: 'info' } }
+	);
+	const url = `http://127.0.0.1:${port}/`;
+	const context = await browser(join(dir, 'profile'));
+	const page = await context.newPage();
+	const errors = [];
+	page.on('pageerror', (e) => errors.push(e.message));
+
+	try {
+		await page.goto(url);
+		await page.waitForSelector('[data-testid="mode"][data-mode="online"]', { timeout: 20_000 });
+
+		await check('every service of the spec is shown, grouped by category', async () => {
+			for (const id of SERVICES) await page.waitForSelector(`[data-service="${id}"]`, { timeout: 10_000 });
+			const headings = await page.locator('h2.category').allTextContents();
+			assert(headings.join(',') === 'FRIDGE,KITCHEN', `categories: ${headings}`);
+		});
+
+		await check('a service turns up when its probe passes', async () => {
+			await page.waitForSelector('[data-service="web"] [data-health="up"]', { timeout: 30_000 });
+			await shot(page, 'services-cards-light');
+		});
+
+		await check('cards ↔ list toggle, remembered across a reload', async () => {
+			await page.click('[data-testid="view-list"]');
+			await page.waitForSelector('[data-testid="services-row"]');
+			assert((await page.locator('[data-testid="services-card"]').count()) === 0, 'cards still shown');
+			await shot(page, 'services-list');
+			await page.reload();
+			await page.waitForSelector('[data-testid="services-row"]', { timeout: 10_000 });
+			await page.click('[data-testid="view-cards"]');
+			await page.waitForSelector('[data-testid="services-card"]');
+		});
+
+		await check('the theme toggle survives a reload', async () => {
+			const bg = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+			const before = await bg();
+			await page.click('[data-testid="theme-toggle"]');
+			const theme = await page.evaluate(() => document.documentElement.dataset.theme);
+			assert(theme === 'dark' || theme === 'light', `no theme set: ${theme}`);
+			const after = await bg();
+			assert(after !== before, `background did not change (${before})`);
+			await page.reload();
+			await page.waitForSelector('[data-service="web"]', { timeout: 10_000 });
+			assert((await page.evaluate(() => document.documentElement.dataset.theme)) === theme, 'theme lost on reload');
+			assert((await bg()) === after, 'background differs after reload');
+			await shot(page, `services-cards-${theme}`);
+		});
+
+		await check('search filters services and "/" focuses it', async () => {
+			await page.keyboard.press('/');
+			assert(await page.evaluate(() => document.activeElement?.id === 'search'), 'search not focused');
+			await page.keyboard.type('toolbox');
+			await page.waitForFunction(() => document.querySelectorAll('[data-service]').length === 1);
+			await page.keyboard.press('Escape');
+			await page.waitForFunction((n) => document.querySelectorAll('[data-service]').length === n, SERVICES.length);
+		});
+
+		await check('keyboard: arrow keys move between services', async () => {
+			await page.locator('[data-nav]').first().focus();
+			const first = await page.evaluate(() => document.activeElement?.closest('[data-service]')?.getAttribute('data-service'));
+			await page.keyboard.press('ArrowRight');
+			const second = await page.evaluate(() => document.activeElement?.closest('[data-service]')?.getAttribute('data-service'));
+			assert(first && second && first !== second, `focus did not move (${first} → ${second})`);
+		});
+
+		await check('a hub landing page lists the tools under it', async () => {
+			await page.click('[data-service="toolbox"] a[href="#/hub/toolbox"]');
+			await page.waitForSelector('[data-service="shell"]');
+			assert((await page.locator('h1').textContent()).includes('Toolbox'), 'no hub title');
+			await shot(page, 'hub-landing');
+			await page.goto(url);
+		});
+
+		await check('a VM chart shows data', async () => {
+			await page.goto(url + '#/monitoring');
+			await page.waitForSelector('[data-testid="host-detail"][data-host="e2e-vm"]', { timeout: 10_000 });
+			await page.waitForFunction(
+				() => [...document.querySelectorAll('[data-testid="chart"]')].some((c) => Number(c.getAttribute('data-points')) >= 2) &&
+					document.querySelector('[data-testid="chart"] canvas') != null,
+				null,
+				{ timeout: 60_000, polling: 1000 }
+			);
+			await shot(page, 'monitoring');
+		});
+
+		await check("a service's status turns down when its probe target stops", async () => {
+			await page.goto(url);
+			await page.waitForSelector('[data-service="web"] [data-health="up"]', { timeout: 20_000 });
+			await new Promise((ok) => target.close(ok));
+			target.closeAllConnections?.();
+			// No reload: the page refreshes itself in place.
+			await page.waitForSelector('[data-service="web"] [data-health="down"]', { timeout: 45_000 });
+			await shot(page, 'services-target-down');
+		});
+
+		await check('API docs list the operations', async () => {
+			await page.goto(url + 'api/docs');
+			await page.waitForSelector('summary code', { timeout: 10_000 });
+			const paths = await page.locator('summary code').allTextContents();
+			assert(paths.includes('/api/v1/hosts') && paths.includes('/api/v1/export'), `paths: ${paths.length}`);
+			await shot(page, 'api-docs');
+		});
+
+		await check('on a phone the services fit the screen', async () => {
+			await page.setViewportSize({ width: 390, height: 844 });
+			await page.goto(url);
+			await page.waitForSelector('[data-service="web"]');
+			const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+			assert(overflow <= 0, `page is ${overflow}px wider than the phone`);
+			await shot(page, 'phone');
+			await page.setViewportSize({ width: 1280, height: 900 });
+		});
+
+		// Offline: the static site with the hub's snapshot, the hub stopped.
+		const out = join(dir, 'out');
+		await run(BIN, ['render', 'site', specDir, '--out', out]);
+		await run(BIN, ['export', 'snapshot', '--hub', `http://127.0.0.1:${port}`, '--out', join(out, 'site')]);
+		await stop(up);
+		const staticPort = await freePort();
+		const { child: server } = await start('python3', ['-m', 'http.server', String(staticPort), '--bind', '127.0.0.1', '--directory', join(out, 'site')],
+			{ log: join(ARTIFACTS, 'http-server.log') });
+		await new Promise((ok) => setTimeout(ok, 700));
+		try {
+			await check('offline: the snapshot time and every service, read-only', async () => {
+				await page.goto(`http://127.0.0.1:${staticPort}/`);
+				await page.waitForSelector('[data-testid="mode"][data-mode="offline"]', { timeout: 20_000 });
+				const time = await page.locator('[data-testid="snapshot-time"]').textContent();
+				assert(/snapshot \d{4}-\d\d-\d\d \d\d:\d\d UTC/.test(time), `snapshot time: ${time}`);
+				for (const id of SERVICES) await page.waitForSelector(`[data-service="${id}"]`, { timeout: 5_000 });
+				// The snapshot was taken while the target was down.
+				await page.waitForSelector('[data-service="web"] [data-health="down"]', { timeout: 5_000 });
+				await shot(page, 'offline');
+				await page.goto(`http://127.0.0.1:${staticPort}/#/monitoring`);
+				await page.waitForSelector('[data-testid="host-detail"]');
+				await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="chart"]')].some((c) => Number(c.getAttribute('data-points')) >= 2), null, { timeout: 10_000 });
+				await shot(page, 'offline-monitoring');
+			});
+		} finally {
+			await stop(server);
+		}
+		await check('no script errors on any page', async () => {
+			assert(errors.length === 0, errors.join('\n'));
+		});
+	} finally {
+		await context.close();
+		await stop(up);
+		target.close();
+	}
+}
+
+try {
+	await main();
+} catch (e) {
+	results.push({ name: 'setup', ok: false });
+	console.log(`FAIL setup: ${e.stack}`);
+}
+const failed = results.filter((r) => !r.ok).length;
+console.log(`\nweb e2e: ${results.length - failed} passed, ${failed} failed`);
+console.log(`screenshots in ${ARTIFACTS}`);
+process.exit(failed ? 1 : 0);

@@ -2,7 +2,8 @@
 # What the render tests need (crates/render/tests): nginx (`nginx -t` and a private instance that
 # really forwards auth), docker-compose v1 (`docker-compose -f FILE config`), shellcheck (the UFW and
 # key scripts), wireguard-tools (`wg-quick strip`), caddy (`caddy validate`), and Debian's Python with
-# jsonschema + PyYAML (rendered YAML against the upstream Authelia and Compose schemas).
+# jsonschema + PyYAML (rendered YAML against the upstream Authelia and Compose schemas); openssl
+# (throwaway certificates) and curl (the client of the live nginx test).
 # Idempotent: installs only what is not found.
 set -euo pipefail
 
@@ -12,6 +13,8 @@ command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
 command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)
 command -v wg-quick >/dev/null 2>&1 || missing+=(wireguard-tools)
 command -v caddy >/dev/null 2>&1 || missing+=(caddy)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+command -v curl >/dev/null 2>&1 || missing+=(curl)
 /usr/bin/python3 -c 'import jsonschema' >/dev/null 2>&1 || missing+=(python3-jsonschema)
 /usr/bin/python3 -c 'import yaml' >/dev/null 2>&1 || missing+=(python3-yaml)
 

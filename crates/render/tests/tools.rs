@@ -1,0 +1,287 @@
+//! The rendered files checked by the real tools they are for: nginx, docker-compose, the upstream
+//! JSON Schemas (Compose, Authelia), bash and shellcheck, wg and wg-quick, and Caddy. Each tool is
+//! installed by scripts/deps/render.sh; `scripts/test` runs these with `--include-ignored`.
+
+mod common;
+
+use std::path::Path;
+
+use common::{assert_ok, deploy_files, run, write};
+
+/// Renders the default spec with throwaway certificates into a temporary folder.
+fn rendered_with_certs() -> (tempfile::TempDir, tempfile::TempDir) {
+    let certs = tempfile::tempdir().expect("temp dir");
+    let (cert, key) = common::throwaway_cert(certs.path(), &["*.diegonmarcos.com"]);
+    let infra = common::infra_with_cert(&cert, &key);
+    let spec = common::load(infra.path());
+    let out = tempfile::tempdir().expect("temp dir");
+    write(&deploy_files(&spec), out.path());
+    (out, certs)
+}
+
+fn files_named(dir: &Path, name: &str) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).expect("read dir") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.file_name().is_some_and(|n| n == name) {
+                found.push(path);
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+/// `nginx -t` on a private prefix, so nothing of the machine's own nginx is touched.
+fn nginx_test(conf_dir: &Path) -> std::process::Output {
+    let conf = conf_dir.join("nginx.conf");
+    run(
+        "nginx",
+        &[
+            "-t",
+            "-p",
+            conf_dir.to_str().expect("utf-8"),
+            "-c",
+            conf.to_str().expect("utf-8"),
+            "-e",
+            conf_dir.join("error.log").to_str().expect("utf-8"),
+            "-g",
+            &format!("pid {};", conf_dir.join("nginx.pid").display()),
+        ],
+        None,
+    )
+}
+
+#[test]
+#[ignore = "needs nginx and openssl; run by scripts/test"]
+fn the_nginx_config_passes_nginx_t() {
+    let (out, _certs) = rendered_with_certs();
+    let confs = files_named(out.path(), "nginx.conf");
+    assert_eq!(confs.len(), 1, "one proxy host: {confs:?}");
+    let dir = confs[0].parent().expect("nginx dir");
+    assert_ok(&nginx_test(dir), "nginx -t");
+    // The check is real: a broken site fails it.
+    let site = dir.join("sites/vault.diegonmarcos.com.conf");
+    let text = std::fs::read_to_string(&site).expect("vault site");
+    std::fs::write(&site, text.replace("proxy_pass", "proxy_pas")).expect("break it");
+    assert!(
+        !nginx_test(dir).status.success(),
+        "nginx -t accepted a broken config"
+    );
+}
+
+#[test]
+#[ignore = "needs docker-compose; run by scripts/test"]
+fn every_compose_file_passes_docker_compose_config() {
+    let out = tempfile::tempdir().expect("temp dir");
+    write(&deploy_files(&common::default_spec()), out.path());
+    let composes = files_named(out.path(), "docker-compose.yml");
+    assert_eq!(composes.len(), 4, "{composes:?}");
+    for compose in composes {
+        let dir = compose.parent().expect("host dir");
+        // Without .env the mandatory secrets stop Compose, naming the variable.
+        let example = std::fs::read_to_string(dir.join(".env.example")).expect(".env.example");
+        let vars: Vec<&str> = example
+            .lines()
+            .filter_map(|l| l.strip_suffix('='))
+            .filter(|v| {
+                v.chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+            })
+            .collect();
+        if !vars.is_empty() {
+            let bare = run(
+                "docker-compose",
+                &["-f", "docker-compose.yml", "config", "-q"],
+                Some(dir),
+            );
+            assert!(
+                !bare.status.success(),
+                "{}: config passed without .env",
+                compose.display()
+            );
+            assert!(
+                String::from_utf8_lossy(&bare.stderr).contains("in .env"),
+                "{}",
+                String::from_utf8_lossy(&bare.stderr)
+            );
+        }
+        let env: String = vars.iter().map(|v| format!("{v}=test-value\n")).collect();
+        std::fs::write(dir.join(".env"), env).expect(".env");
+        let output = run(
+            "docker-compose",
+            &["-f", "docker-compose.yml", "config", "-q"],
+            Some(dir),
+        );
+        assert_ok(
+            &output,
+            &format!("docker-compose config of {}", compose.display()),
+        );
+    }
+}
+
+/// Validates YAML files against a JSON Schema with Debian's Python (jsonschema + PyYAML).
+fn validate(schema: &str, files: &[std::path::PathBuf]) -> std::process::Output {
+    let script = r#"
+import json, sys, yaml, jsonschema
+schema = json.load(open(sys.argv[1]))
+cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft7Validator)
+validator = cls(schema)
+bad = 0
+for path in sys.argv[2:]:
+    document = yaml.safe_load(open(path))
+    for error in validator.iter_errors(document):
+        bad += 1
+        print(f"{path}: /{'/'.join(map(str, error.path))}: {error.message}")
+print(f"validated {len(sys.argv) - 2} file(s)")
+sys.exit(1 if bad else 0)
+"#;
+    let schema = Path::new("/work/shared/schemas").join(schema);
+    let mut args = vec!["-c", script, schema.to_str().expect("utf-8")];
+    args.extend(files.iter().map(|f| f.to_str().expect("utf-8")));
+    run("/usr/bin/python3", &args, None)
+}
+
+#[test]
+#[ignore = "needs python3-jsonschema and python3-yaml; run by scripts/test"]
+fn compose_and_authelia_files_validate_against_the_upstream_schemas() {
+    let out = tempfile::tempdir().expect("temp dir");
+    write(&deploy_files(&common::default_spec()), out.path());
+    let composes = files_named(out.path(), "docker-compose.yml");
+    assert_ok(&validate("compose-spec.json", &composes), "compose schema");
+    let config = files_named(out.path(), "configuration.yml");
+    assert_eq!(config.len(), 1);
+    assert_ok(
+        &validate("authelia-v4.39-configuration.json", &config),
+        "Authelia configuration schema",
+    );
+    let users = files_named(out.path(), "users_database.yml");
+    assert_ok(
+        &validate("authelia-v4.39-user-database.json", &users),
+        "Authelia users schema",
+    );
+    // The validation is real: an unknown key in Authelia's config is refused.
+    let text = std::fs::read_to_string(&config[0]).expect("config");
+    std::fs::write(&config[0], format!("{text}\nnot_an_authelia_key: 1\n")).expect("break it");
+    assert!(
+        !validate("authelia-v4.39-configuration.json", &config)
+            .status
+            .success()
+    );
+}
+
+#[test]
+#[ignore = "needs shellcheck; run by scripts/test"]
+fn the_scripts_pass_bash_n_and_shellcheck() {
+    let out = tempfile::tempdir().expect("temp dir");
+    write(&deploy_files(&common::default_spec()), out.path());
+    let mut scripts = files_named(out.path(), "ufw.sh");
+    assert_eq!(scripts.len(), 5, "{scripts:?}");
+    scripts.extend(files_named(out.path(), "keys.sh"));
+    for script in &scripts {
+        let path = script.to_str().expect("utf-8");
+        assert_ok(
+            &run("bash", &["-n", path], None),
+            &format!("bash -n {path}"),
+        );
+        assert_ok(
+            &run("shellcheck", &[path], None),
+            &format!("shellcheck {path}"),
+        );
+    }
+}
+
+#[test]
+#[ignore = "needs wireguard-tools; run by scripts/test"]
+fn keys_sh_makes_the_keys_and_every_wg0_conf_passes_wg_quick_strip() {
+    let out = tempfile::tempdir().expect("temp dir");
+    let spec = common::default_spec();
+    write(&deploy_files(&spec), out.path());
+    let keys = out.path().join("keys");
+    let script = out.path().join("wireguard/keys.sh");
+    let make = || {
+        run(
+            "bash",
+            &[script.to_str().unwrap(), keys.to_str().unwrap()],
+            None,
+        )
+    };
+    assert_ok(&make(), "keys.sh");
+    let first: Vec<String> = spec
+        .hosts
+        .keys()
+        .map(|h| std::fs::read_to_string(keys.join(format!("{h}.key"))).expect("private key"))
+        .collect();
+    for host in spec.hosts.keys() {
+        let public = std::fs::read_to_string(keys.join(format!("{host}.pub"))).expect("public key");
+        assert_eq!(
+            public.trim().len(),
+            44,
+            "{host}.pub is not a WireGuard key: {public}"
+        );
+    }
+    // Running it again keeps every private key.
+    assert_ok(&make(), "keys.sh again");
+    let again: Vec<String> = spec
+        .hosts
+        .keys()
+        .map(|h| std::fs::read_to_string(keys.join(format!("{h}.key"))).expect("private key"))
+        .collect();
+    assert_eq!(first, again);
+
+    let confs = files_named(out.path(), "wg0.conf");
+    assert_eq!(confs.len(), spec.hosts.len());
+    for conf in confs {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&conf, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+        let output = run("wg-quick", &["strip", conf.to_str().expect("utf-8")], None);
+        assert_ok(&output, &format!("wg-quick strip {}", conf.display()));
+        let stripped = String::from_utf8_lossy(&output.stdout);
+        assert!(stripped.contains("ListenPort = 51820"), "{stripped}");
+        assert!(
+            !stripped.contains("PrivateKey"),
+            "a key is inline: {stripped}"
+        );
+    }
+}
+
+#[test]
+#[ignore = "needs caddy and openssl; run by scripts/test"]
+fn the_caddyfile_passes_caddy_validate() {
+    let (out, _certs) = rendered_with_certs();
+    let caddyfiles = files_named(out.path(), "Caddyfile");
+    assert_eq!(caddyfiles.len(), 1);
+    let dir = caddyfiles[0].parent().expect("caddy dir");
+    let validate = || {
+        std::process::Command::new("caddy")
+            .args([
+                "validate",
+                "--config",
+                "Caddyfile",
+                "--adapter",
+                "caddyfile",
+            ])
+            .current_dir(dir)
+            // Caddy keeps state under $HOME and XDG folders: keep it in the test's folder.
+            .env("HOME", dir)
+            .env("XDG_DATA_HOME", dir)
+            .env("XDG_CONFIG_HOME", dir)
+            .output()
+            .expect("caddy is installed (scripts/deps/render.sh)")
+    };
+    assert_ok(&validate(), "caddy validate");
+    let text = std::fs::read_to_string(&caddyfiles[0]).expect("Caddyfile");
+    std::fs::write(
+        &caddyfiles[0],
+        text.replace("reverse_proxy", "reverse_proxi"),
+    )
+    .expect("break it");
+    assert!(
+        !validate().status.success(),
+        "caddy accepted a broken Caddyfile"
+    );
+}

@@ -75,6 +75,32 @@ fn the_nginx_config_passes_nginx_t() {
 }
 
 #[test]
+#[ignore = "needs nginx and openssl; run by scripts/test"]
+fn every_npm_advanced_snippet_passes_nginx_t_inside_a_proxy_host() {
+    let (out, certs) = rendered_with_certs();
+    let dir = out.path().join("gcp-f-micro_1/npm");
+    let mut count = 0;
+    for entry in std::fs::read_dir(&dir).expect("npm folder") {
+        let snippet = entry.expect("entry").path();
+        // What NPM wraps around the Advanced box: a server block with TLS and its own variables.
+        let conf = format!(
+            "events {{}}\nhttp {{\n  map $http_upgrade $connection_upgrade {{ default upgrade; '' close; }}\n  server {{\n    listen 127.0.0.1:8443 ssl;\n    server_name test;\n    ssl_certificate {cert};\n    ssl_certificate_key {key};\n    include {snippet};\n  }}\n}}\n",
+            cert = certs.path().join("cert.pem").display(),
+            key = certs.path().join("key.pem").display(),
+            snippet = snippet.display(),
+        );
+        let test_dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(test_dir.path().join("nginx.conf"), conf).expect("conf");
+        assert_ok(
+            &nginx_test(test_dir.path()),
+            &format!("nginx -t with {}", snippet.display()),
+        );
+        count += 1;
+    }
+    assert!(count >= 10, "only {count} NPM snippets");
+}
+
+#[test]
 #[ignore = "needs docker-compose; run by scripts/test"]
 fn every_compose_file_passes_docker_compose_config() {
     let out = tempfile::tempdir().expect("temp dir");

@@ -165,6 +165,9 @@ fn proxy(spec: &Spec, out: &mut Vec<Diagnostic>) {
 /// The hub as a systemd unit and as a container on the same address would fight for the port.
 fn hub(spec: &Spec, out: &mut Vec<Diagnostic>) {
     let hub = &spec.monitoring.hub;
+    if hub.service.is_some() {
+        return; // the container is the hub: no unit is rendered
+    }
     let Some(host_id) = &hub.host else { return };
     let Some(port) = hub
         .listen
@@ -185,7 +188,7 @@ fn hub(spec: &Spec, out: &mut Vec<Diagnostic>) {
                             container.name
                         ),
                     )
-                    .hint(format!("run one: drop `{}` from the spec, or skip systemd/cloudctl-hub.service when deploying", container.name)),
+                    .hint(format!("run one: set `monitoring.hub.service` to the service of `{}` (no unit is rendered then), or drop the container", container.name)),
                 );
             }
         }

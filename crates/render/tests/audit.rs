@@ -15,8 +15,16 @@ fn audit(dir: &std::path::Path) -> (cloudctl_spec::Checked, Vec<Diagnostic>) {
 }
 
 #[test]
-fn the_default_spec_passes_with_one_warning() {
+fn the_default_spec_passes_the_audit() {
     let spec = common::default_spec();
+    let found = cloudctl_render::audit::audit(&spec);
+    assert!(found.is_empty(), "{found:#?}");
+}
+
+#[test]
+fn a_hub_unit_beside_a_hub_container_is_reported() {
+    let mut spec = common::default_spec();
+    spec.monitoring.hub.service = None;
     let found = cloudctl_render::audit::audit(&spec);
     let codes: Vec<(&str, bool)> = found
         .iter()

@@ -42,10 +42,22 @@ fn every_host_gets_its_firewall_mesh_and_agent_and_the_proxy_host_the_rest() {
         "authelia/configuration.yml",
         "authelia/users_database.yml",
         "oauth2-proxy/oauth2-proxy.cfg",
-        "systemd/cloudctl-hub.service",
     ] {
         file(&files, &format!("gcp-f-micro_1/{part}"));
     }
+    // The default spec runs the hub as the `api` service's container (monitoring.hub.service), so
+    // no unit is rendered for it; without that setting the hub's VM gets one.
+    assert!(
+        !files
+            .iter()
+            .any(|f| f.path.ends_with("cloudctl-hub.service"))
+    );
+    let mut as_unit = spec.clone();
+    as_unit.monitoring.hub.service = None;
+    file(
+        &deploy_files(&as_unit),
+        "gcp-f-micro_1/systemd/cloudctl-hub.service",
+    );
     let scripts: Vec<&str> = files
         .iter()
         .filter(|f| f.executable)

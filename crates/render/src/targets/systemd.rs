@@ -51,7 +51,8 @@ impl Target for Systemd {
                     .engine
                     .render("systemd/cloudctl-agent.service.j2", value.clone())?,
             ));
-            if hub.host.as_deref() == Some(host_id.as_str()) {
+            // A hub that runs as a container of the spec needs no unit of its own.
+            if hub.host.as_deref() == Some(host_id.as_str()) && hub.service.is_none() {
                 files.push(RenderedFile::new(
                     format!("{host_id}/systemd/cloudctl-hub.service"),
                     context

@@ -54,6 +54,10 @@ pub struct HubSettings {
     /// The URL agents send to (over the mesh); defaults to the hub host's private address.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// The service whose container runs the hub. When set, no systemd unit is rendered for the hub
+    /// (the container is the hub); when not, the hub runs as `cloudctl-hub.service` on `host`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<Id>,
 }
 
 impl Default for HubSettings {
@@ -62,6 +66,7 @@ impl Default for HubSettings {
             host: None,
             listen: default_listen(),
             url: None,
+            service: None,
         }
     }
 }

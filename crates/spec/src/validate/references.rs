@@ -92,6 +92,14 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     if let Some(host) = &spec.monitoring.hub.host {
         refs.expect("monitoring.hub.host", host, "hosts", &spec.hosts);
     }
+    if let Some(service) = &spec.monitoring.hub.service {
+        refs.expect(
+            "monitoring.hub.service",
+            service,
+            "services",
+            &spec.services,
+        );
+    }
     if let Some(webhook) = &spec.monitoring.notify.webhook {
         refs.expect(
             "monitoring.notify.webhook",

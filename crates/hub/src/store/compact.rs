@@ -6,45 +6,78 @@
 //! anything is counted, so rollups count every sample once even when batches are replayed, arrive
 //! out of order, or arrive after their minute or hour has passed.
 
-use rusqlite::Connection;
+use std::collections::BTreeMap;
+
+use rusqlite::{Connection, params};
 
 use crate::Result;
 
 /// Staged points that trigger a compaction right after a commit.
 pub const COMPACT_ROWS: usize = 20_000;
 
+/// Running aggregate of one rollup bucket.
+#[derive(Clone, Copy)]
+struct Agg {
+    count: i64,
+    sum: f64,
+    min: f64,
+    max: f64,
+}
+
+impl Agg {
+    fn add(&mut self, v: f64) {
+        self.count += 1;
+        self.sum += v;
+        self.min = self.min.min(v);
+        self.max = self.max.max(v);
+    }
+}
+
 /// Move every staged point; returns how many reached `raw`.
 pub fn compact(conn: &mut Connection) -> Result<usize> {
     let tx = conn.transaction()?;
-    tx.execute(
-        "DELETE FROM staging WHERE EXISTS (
-             SELECT 1 FROM raw WHERE raw.series_id = staging.series_id AND raw.ts_ms = staging.ts_ms)",
-        [],
-    )?;
-    tx.execute(
-        "DELETE FROM staging WHERE rowid NOT IN (
-             SELECT min(rowid) FROM staging GROUP BY series_id, ts_ms)",
-        [],
-    )?;
-    let moved = tx.execute(
-        "INSERT INTO raw (series_id, ts_ms, value)
-         SELECT series_id, ts_ms, value FROM staging WHERE true ORDER BY series_id, ts_ms
-         ON CONFLICT (series_id, ts_ms) DO NOTHING",
-        [],
-    )?;
-    for (table, width) in [("rollup_1m", 60_000), ("rollup_1h", 3_600_000)] {
-        tx.execute(
-            &format!(
-                "INSERT INTO {table} (series_id, bucket_ms, count, sum, min, max)
-                 SELECT series_id, (ts_ms / {width}) * {width} AS b, count(*), sum(value),
-                        min(value), max(value)
-                 FROM staging WHERE true GROUP BY series_id, b ORDER BY series_id, b
-                 ON CONFLICT (series_id, bucket_ms) DO UPDATE SET
-                     count = count + excluded.count, sum = sum + excluded.sum,
-                     min = min(min, excluded.min), max = max(max, excluded.max)"
-            ),
-            [],
+    // RETURNING yields only the rows actually inserted: a point already in `raw`, or staged
+    // twice, comes back once or not at all, so the rollups below count each sample once.
+    let mut minute: BTreeMap<(i64, i64), Agg> = BTreeMap::new();
+    let mut hour: BTreeMap<(i64, i64), Agg> = BTreeMap::new();
+    let mut moved = 0;
+    {
+        let mut stmt = tx.prepare(
+            "INSERT INTO raw (series_id, ts_ms, value)
+             SELECT series_id, ts_ms, value FROM staging WHERE true ORDER BY series_id, ts_ms
+             ON CONFLICT (series_id, ts_ms) DO NOTHING
+             RETURNING series_id, ts_ms, value",
         )?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            let (series, ts, v): (i64, i64, f64) = (row.get(0)?, row.get(1)?, row.get(2)?);
+            moved += 1;
+            let first = Agg {
+                count: 0,
+                sum: 0.0,
+                min: v,
+                max: v,
+            };
+            minute
+                .entry((series, ts.div_euclid(60_000) * 60_000))
+                .or_insert(first)
+                .add(v);
+            hour.entry((series, ts.div_euclid(3_600_000) * 3_600_000))
+                .or_insert(first)
+                .add(v);
+        }
+    }
+    for (table, buckets) in [("rollup_1m", &minute), ("rollup_1h", &hour)] {
+        let mut upsert = tx.prepare_cached(&format!(
+            "INSERT INTO {table} (series_id, bucket_ms, count, sum, min, max)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (series_id, bucket_ms) DO UPDATE SET
+                 count = count + excluded.count, sum = sum + excluded.sum,
+                 min = min(min, excluded.min), max = max(max, excluded.max)"
+        ))?;
+        for ((series, bucket), a) in buckets {
+            upsert.execute(params![series, bucket, a.count, a.sum, a.min, a.max])?;
+        }
     }
     tx.execute("DELETE FROM staging", [])?;
     tx.commit()?;

@@ -30,7 +30,7 @@ function spec(targetPort) {
 	return `version: 1
 project: {name: E2E Cloud, owner: Test}
 domains:
-  example.com: {dns: cf}
+  localhost: {dns: cf}
 providers:
   cf: {kind: cloudflare, title: Cloudflare, cost_model: free}
   cloud: {kind: other, title: Loopback Cloud, cost_model: pay-per-use}
@@ -48,7 +48,7 @@ categories:
   fridge: {title: FRIDGE, groups: {tools: {title: Tools}}}
   kitchen: {title: KITCHEN, groups: {infra: {title: Infrastructure}}}
 access:
-  portal: https://auth.example.com
+  portal: http://auth.localhost
 security:
   admin_sources: [192.0.2.0/24]
 monitoring:
@@ -60,14 +60,14 @@ services:
     description: A local HTTP server the test starts and stops
     icon: "🌐"
     category: fridge/tools
-    url: http://127.0.0.1:${targetPort}/
+    url: http://localhost:${targetPort}/
     host: e2e-vm
     status: on
     availability: always-on
     auth: bypass
     auth_reason: a local test target
     components:
-      web-app: {kind: app, stack: node http, port: ${targetPort}, resources: {ram: 64MB, cpu: 0.1, storage: 100MB, bandwidth: 1GB/mo}}
+      web-app: {kind: app, stack: node http, image: node:20, port: ${targetPort}, resources: {ram: 64MB, cpu: 0.1, storage: 100MB, bandwidth: 1GB/mo}}
   toolbox:
     title: Toolbox
     description: A hub with tools under it
@@ -75,7 +75,7 @@ services:
     category: fridge/tools
     host: e2e-vm
     status: planned
-    availability: on-demand
+    availability: always-on
     components:
       toolbox-front: {kind: front, stack: SvelteKit 5}
   shell:
@@ -86,7 +86,7 @@ services:
     parent: toolbox
     host: e2e-vm
     status: dev
-    availability: on-demand
+    availability: always-on
     components:
       shell-app: {kind: app, stack: ttyd, image: tsl0922/ttyd:1, port: 7681, resources: {ram: 32MB, cpu: 0.05, storage: 50MB, bandwidth: 1GB/mo}}
   metrics:
@@ -109,10 +109,17 @@ async function main() {
 	const dir = tempDir('cloudctl-e2e-');
 	const shot = (page, name) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
 
-	// The probe target: a real HTTP server on loopback.
-	const target = createServer((_, res) => res.end('hello from the probe target\n'));
+	// The probe target: a real HTTP server on loopback, as `localhost` (IPv4 and IPv6: /etc/hosts
+	// names both, and the probe may try either).
+	const handler = (_, res) => res.end('hello from the probe target\n');
+	const target = createServer(handler);
 	await new Promise((ok) => target.listen(0, '127.0.0.1', ok));
 	const targetPort = target.address().port;
+	const target6 = createServer(handler);
+	await new Promise((ok) => {
+		target6.once('error', () => ok()); // no IPv6 loopback here: IPv4 alone serves
+		target6.listen(targetPort, '::1', ok);
+	});
 	const specDir = join(dir, 'spec');
 	mkdirSync(specDir);
 	writeFileSync(join(specDir, 'cloud.yaml'), spec(targetPort));
@@ -158,7 +165,7 @@ async function main() {
 		});
 
 		await check('the theme toggle survives a reload', async () => {
-			const bg = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+			const bg = () => page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
 			const before = await bg();
 			await page.click('[data-testid="theme-toggle"]');
 			const theme = await page.evaluate(() => document.documentElement.dataset.theme);
@@ -175,7 +182,7 @@ async function main() {
 		await check('search filters services and "/" focuses it', async () => {
 			await page.keyboard.press('/');
 			assert(await page.evaluate(() => document.activeElement?.id === 'search'), 'search not focused');
-			await page.keyboard.type('toolbox');
+			await page.keyboard.type('metrics db');
 			await page.waitForFunction(() => document.querySelectorAll('[data-service]').length === 1);
 			await page.keyboard.press('Escape');
 			await page.waitForFunction((n) => document.querySelectorAll('[data-service]').length === n, SERVICES.length);
@@ -212,8 +219,10 @@ async function main() {
 		await check("a service's status turns down when its probe target stops", async () => {
 			await page.goto(url);
 			await page.waitForSelector('[data-service="web"] [data-health="up"]', { timeout: 20_000 });
-			await new Promise((ok) => target.close(ok));
-			target.closeAllConnections?.();
+			for (const t of [target, target6]) {
+				t.closeAllConnections?.();
+				t.close();
+			}
 			// No reload: the page refreshes itself in place.
 			await page.waitForSelector('[data-service="web"] [data-health="down"]', { timeout: 45_000 });
 			await shot(page, 'services-target-down');
@@ -271,6 +280,7 @@ async function main() {
 		await context.close();
 		await stop(up);
 		target.close();
+		target6.close();
 	}
 }
 

@@ -42,6 +42,8 @@ enum Command {
     Up(commands::up::Args),
     /// Alerts of a running hub: list, history, silence, test-notify.
     Alerts(commands::alerts::Args),
+    /// Export a running hub's data: the dashboard snapshot (metrics.json), CSV, JSON, a Markdown report.
+    Export(commands::export::Args),
 }
 
 fn main() -> ExitCode {
@@ -55,6 +57,7 @@ fn main() -> ExitCode {
         Command::Hub(args) => commands::hub::run(args),
         Command::Up(args) => commands::up::run(args),
         Command::Alerts(args) => commands::alerts::run(args),
+        Command::Export(args) => commands::export::run(args),
     };
     match result {
         Ok(code) => code,

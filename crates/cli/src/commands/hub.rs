@@ -131,17 +131,6 @@ pub fn init_logging() {
         .try_init();
 }
 
-/// Hosts the spec expects; a spec that does not load is reported and ignored (the hub still runs).
-pub fn expected_hosts(spec: Option<&Path>) -> Vec<String> {
-    match cloudctl_spec::check_path(spec).and_then(|checked| checked.into_spec()) {
-        Ok(spec) => spec.hosts.keys().cloned().collect(),
-        Err(error) => {
-            tracing::warn!(%error, "Spec not loaded; no hosts are expected (run `cloudctl check`)");
-            Vec::new()
-        }
-    }
-}
-
 /// Resolves on Ctrl-C or SIGTERM.
 pub async fn shutdown_signal() {
     let term = async {
@@ -186,9 +175,11 @@ fn serve(args: &Args, db: PathBuf) -> anyhow::Result<ExitCode> {
         hour: args.keep_1h,
         every: args.retention_every,
     };
+    // The spec: the hosts to expect, and the manifest and plan the dashboard shows.
+    let spec = super::export::publish_hub_spec(&store.path, args.spec.as_deref())?;
     let options = HubOptions {
         store,
-        expected_hosts: expected_hosts(args.spec.as_deref()),
+        expected_hosts: super::export::expected_hosts(spec.as_ref()),
     };
     let listen = args.listen;
     runtime()?.block_on(async move {

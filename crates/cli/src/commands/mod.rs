@@ -3,6 +3,7 @@
 pub mod agent;
 pub mod alerts;
 pub mod check;
+pub mod export;
 pub mod files;
 pub mod hub;
 pub mod plan;

@@ -13,7 +13,7 @@ use cloudctl_hub::tokens::{self, Principal, Secret, TokenKind};
 use cloudctl_hub::{HubOptions, clock};
 use tokio::sync::{oneshot, watch};
 
-use super::hub::{data_dir, expected_hosts, init_logging, runtime, shutdown_signal};
+use super::hub::{data_dir, init_logging, runtime, shutdown_signal};
 
 /// The port `up` tries first.
 const DEFAULT_PORT: u16 = 7070;
@@ -126,7 +126,17 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     let token_file = dir.join("agent.token");
     let token = agent_token(&db, &token_file, &host)?;
-    let expected = expected_hosts(args.spec.as_deref());
+    // The spec: hosts to expect, services to probe (from this machine: a spec's URLs are reached),
+    // and the manifest and plan the dashboard shows.
+    let spec = super::export::publish_hub_spec(&db, args.spec.as_deref())?;
+    let expected = super::export::expected_hosts(spec.as_ref());
+    let (monitor, warnings) = spec
+        .as_ref()
+        .map(cloudctl_hub::monitor::config_from_spec)
+        .unwrap_or_default();
+    for warning in warnings {
+        tracing::warn!(%warning, "Monitor");
+    }
 
     runtime()?.block_on(async move {
         let listener = bind(args.port).await?;
@@ -140,7 +150,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         let agent = Agent::new(config).context("cannot start this machine's agent")?;
 
         println!("cloudctl is up.");
-        println!("  API:       {url}/api/v1/hosts");
+        println!("  Dashboard: {url}/");
+        println!("  API:       {url}/api/v1/hosts  (docs: {url}/api/docs)");
         println!("  Database:  {}", db.display());
         println!(
             "  Agent:     this machine reports as {host:?} every {} (token in {})",
@@ -183,12 +194,15 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             let _ = hub_stop.wait_for(|s| *s).await;
             let _ = agent_finished.await;
         };
+        let interval = args.interval;
         let options = HubOptions {
             store: StoreConfig::new(db.clone()),
             expected_hosts: expected,
         };
         let hub_task = async move {
-            let served = cloudctl_hub::serve(listener, options, hub_shutdown).await;
+            let served =
+                cloudctl_hub::monitor::serve(listener, options, monitor, interval, hub_shutdown)
+                    .await;
             // A hub that fails must not leave the agent running alone.
             let _ = stop.send(true);
             served

@@ -11,6 +11,7 @@ mod nginx;
 mod oauth2_proxy;
 pub mod quote;
 pub mod routes;
+mod site;
 mod ssh;
 mod stacks;
 mod systemd;
@@ -72,6 +73,7 @@ pub static ALL: &[&dyn Target] = &[
     &ssh::Ssh,
     &dns::Dns,
     &systemd::Systemd,
+    &site::Site,
 ];
 
 /// The target called `name`.

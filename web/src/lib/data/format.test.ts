@@ -2,18 +2,19 @@ import { describe, expect, it } from 'vitest';
 import { age, amount, bytes, duration, latency, money, percent, rate, timestamp } from './format';
 
 describe('units', () => {
-	it('prints bytes in powers of 1024 with sensible digits', () => {
+	it('prints bytes in powers of 1000, as the spec writes sizes', () => {
 		expect(bytes(0)).toBe('0 B');
-		expect(bytes(1023)).toBe('1023 B');
-		expect(bytes(1536)).toBe('1.5 KB');
-		expect(bytes(1024 ** 3)).toBe('1 GB');
-		expect(bytes(123.4 * 1024 ** 2)).toBe('123 MB');
-		expect(bytes(12.34 * 1024 ** 2)).toBe('12.3 MB');
+		expect(bytes(999)).toBe('999 B');
+		expect(bytes(1500)).toBe('1.5 kB');
+		expect(bytes(1e9)).toBe('1 GB');
+		expect(bytes(123.4e6)).toBe('123 MB');
+		expect(bytes(12.34e6)).toBe('12.3 MB');
+		expect(bytes(1024 ** 3)).toBe('1.07 GB');
 		expect(bytes(null)).toBe('–');
 		expect(bytes(Number.NaN)).toBe('–');
 	});
 	it('prints rates, percents and latencies', () => {
-		expect(rate(2048)).toBe('2 KB/s');
+		expect(rate(2000)).toBe('2 kB/s');
 		expect(percent(12.345)).toBe('12.3 %');
 		expect(percent(100)).toBe('100 %');
 		expect(percent(0.123)).toBe('0.12 %');
@@ -23,8 +24,8 @@ describe('units', () => {
 		expect(latency(1234)).toBe('1.2 s');
 		expect(money(5.5)).toBe('$5.50/mo');
 		expect(amount('cpu', 0.25)).toBe('0.25 vCPU');
-		expect(amount('ram', 1024 ** 3)).toBe('1 GB');
-		expect(amount('bandwidth', 1024 ** 3)).toBe('1 GB/mo');
+		expect(amount('ram', 1e9)).toBe('1 GB');
+		expect(amount('bandwidth', 1e9)).toBe('1 GB/mo');
 	});
 });
 

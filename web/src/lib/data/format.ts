@@ -1,14 +1,15 @@
 // Formatting of units and times for people: bytes, rates, percents, durations, ages, money.
 
-const BYTE_UNITS = ['B', 'KB', 'MB', 'GB', 'TB', 'PB'];
+const BYTE_UNITS = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
 
-/** 1536 → "1.5 KB" (powers of 1024, as the spec writes sizes). */
+/** 1500 → "1.5 kB": powers of 1000, as the spec writes sizes (`1GB` is 10^9 bytes), so a plan's
+ * allocation and a VM's measurement read in the same unit. */
 export function bytes(n: number | null | undefined): string {
 	if (n == null || !Number.isFinite(n)) return '–';
 	let v = Math.abs(n);
 	let i = 0;
-	while (v >= 1024 && i < BYTE_UNITS.length - 1) {
-		v /= 1024;
+	while (v >= 1000 && i < BYTE_UNITS.length - 1) {
+		v /= 1000;
 		i++;
 	}
 	const digits = i === 0 || v >= 100 ? 0 : v >= 10 ? 1 : 2;

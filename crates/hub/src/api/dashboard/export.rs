@@ -10,7 +10,7 @@ use rusqlite::{Connection, params};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::store::{Resolution, Retention, read};
+use crate::store::{Resolution, Retention, SeriesQuery, read};
 use crate::{Error, Result};
 
 /// The output formats.
@@ -72,7 +72,6 @@ pub struct ExportQuery {
 }
 
 struct SeriesRow {
-    id: i64,
     host: String,
     metric: String,
     labels: String,
@@ -151,42 +150,21 @@ pub fn write_export(
     let mut series = Vec::new();
     {
         let mut stmt = conn.prepare_cached(
-            "SELECT s.id, h.name, s.metric, s.labels FROM series s JOIN hosts h ON h.id = s.host_id
+            "SELECT h.name, s.metric, s.labels FROM series s JOIN hosts h ON h.id = s.host_id
              WHERE (?1 IS NULL OR h.name = ?1) AND (?2 IS NULL OR s.metric = ?2)
              ORDER BY h.name, s.metric, s.labels",
         )?;
         let rows = stmt.query_map(params![query.host, query.metric], |row| {
             Ok(SeriesRow {
-                id: row.get(0)?,
-                host: row.get(1)?,
-                metric: row.get(2)?,
-                labels: row.get(3)?,
+                host: row.get(0)?,
+                metric: row.get(1)?,
+                labels: row.get(2)?,
             })
         })?;
         for row in rows {
             series.push(row?);
         }
     }
-    let sql = match resolution {
-        Resolution::Raw => {
-            "SELECT ts_ms, value, value, value FROM raw
-             WHERE series_id = ?1 AND ts_ms >= ?2 AND ts_ms < ?3 ORDER BY ts_ms"
-        }
-        Resolution::Minute => {
-            "SELECT bucket_ms, sum / count, min, max FROM rollup_1m
-             WHERE series_id = ?1 AND bucket_ms >= ?2 AND bucket_ms < ?3 ORDER BY bucket_ms"
-        }
-        Resolution::Hour => {
-            "SELECT bucket_ms, sum / count, min, max FROM rollup_1h
-             WHERE series_id = ?1 AND bucket_ms >= ?2 AND bucket_ms < ?3 ORDER BY bucket_ms"
-        }
-    };
-    let from = match resolution.bucket_ms() {
-        Some(width) => query.from_ms.div_euclid(width) * width,
-        None => query.from_ms,
-    };
-    let mut points = conn.prepare_cached(sql)?;
-
     match query.format {
         Format::Csv => {
             writeln!(out, "host,metric,labels,ts_ms,time,value,min,max").map_err(io)?;
@@ -215,14 +193,26 @@ pub fn write_export(
     }
     let mut current_host: Option<String> = None;
     for (index, s) in series.iter().enumerate() {
-        let rows = points.query_map(params![s.id, from, query.to_ms], |row| {
-            Ok((
-                row.get::<_, i64>(0)?,
-                row.get::<_, f64>(1)?,
-                row.get::<_, f64>(2)?,
-                row.get::<_, f64>(3)?,
-            ))
-        })?;
+        // One series at a time, through the store's reader (which also sees points not yet
+        // compacted): memory holds one series' points in the range, never the whole export.
+        let answer = read::series(
+            conn,
+            &SeriesQuery {
+                host: s.host.clone(),
+                metric: s.metric.clone(),
+                labels: Some(s.labels.clone()),
+                from_ms: query.from_ms,
+                to_ms: query.to_ms,
+                resolution: Some(resolution),
+            },
+            now_ms,
+            retention,
+        )?;
+        let rows = answer
+            .series
+            .into_iter()
+            .flat_map(|d| d.points)
+            .map(Ok::<_, Error>);
         match query.format {
             Format::Csv => {
                 let prefix = format!(

@@ -86,8 +86,6 @@ impl Target for Site {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
     #[test]
     fn the_site_has_the_app_and_a_plan_snapshot_of_every_service() {
         let spec = cloudctl_spec::default_spec().expect("the default spec loads");

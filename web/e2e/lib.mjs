@@ -55,8 +55,9 @@ export function start(cmd, args, { log, ready, env = {}, timeoutMs = 60_000 } = 
 				ok({ child, match: m });
 			}
 		};
+		// Readiness may be announced on either stream (`cloudctl hub` says it on stderr).
 		child.stdout.on('data', onData);
-		child.stderr.on('data', (c) => out?.write(c));
+		child.stderr.on('data', onData);
 		child.on('exit', (code) => {
 			clearTimeout(timer);
 			fail(new Error(`${cmd} ${args.join(' ')} exited with ${code} before it was ready; see ${log}`));

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { ARTIFACTS, BIN, browser, freePort, run, start, stop, tempDir } from './lib.mjs';
 
 const results = [];
+let current = null; // the page, for a screenshot of a failure
 async function check(name, fn) {
 	const t0 = Date.now();
 	try {
@@ -18,6 +19,8 @@ async function check(name, fn) {
 	} catch (e) {
 		results.push({ name, ok: false });
 		console.log(`FAIL ${name}: ${e.message.split('\n').slice(0, 6).join('\n     ')}`);
+		const file = join(ARTIFACTS, `FAIL-${name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}.png`);
+		await current?.screenshot({ path: file, fullPage: true }).catch(() => {});
 	}
 }
 
@@ -135,6 +138,7 @@ async function main() {
 	const url = `http://127.0.0.1:${port}/`;
 	const context = await browser(join(dir, 'profile'));
 	const page = await context.newPage();
+	current = page;
 	const errors = [];
 	page.on('pageerror', (e) => errors.push(e.message));
 
@@ -205,8 +209,9 @@ async function main() {
 		});
 
 		await check('a VM chart shows data', async () => {
-			await page.goto(url + '#/monitoring');
-			await page.waitForSelector('[data-testid="host-detail"][data-host="e2e-vm"]', { timeout: 10_000 });
+			await page.goto(url);
+			await page.click('nav a[href="#/monitoring"]');
+			await page.waitForSelector('[data-testid="host-detail"][data-host="e2e-vm"]', { timeout: 20_000 });
 			await page.waitForFunction(
 				() => [...document.querySelectorAll('[data-testid="chart"]')].some((c) => Number(c.getAttribute('data-points')) >= 2) &&
 					document.querySelector('[data-testid="chart"] canvas') != null,

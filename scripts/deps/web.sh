@@ -13,8 +13,9 @@ command -v npm >/dev/null 2>&1 || missing+=(npm)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || [ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
-# Fonts, so screenshots show text as a person would see it.
+# Fonts, so screenshots show text and the services' emoji icons as a person would see them.
 [ -d /usr/share/fonts/truetype/dejavu ] || missing+=(fonts-dejavu-core)
+[ -f /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] || missing+=(fonts-noto-color-emoji)
 
 if [ ${#missing[@]} -gt 0 ]; then
     echo "web deps: installing ${missing[*]}"

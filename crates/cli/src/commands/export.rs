@@ -161,9 +161,9 @@ async fn get(
             body["error"].as_str().unwrap_or("not allowed")
         ),
         _ => bail!(
-            "the hub answered {status} to {path}: {} {}",
-            body["error"].as_str().unwrap_or(""),
-            body["hint"].as_str().unwrap_or("")
+            "the hub answered {status} to {path}: {}; {}",
+            body["error"].as_str().unwrap_or("no reason given"),
+            body["hint"].as_str().unwrap_or("see the hub's log")
         ),
     }
 }

@@ -446,6 +446,11 @@ fn four_agents_one_hub_crash_partition_and_full_spool() {
         before_block.last_ts_ms.unwrap() <= cut_at + 3 * INTERVAL.as_millis() as i64,
         "batches from the start of the cut were kept, so the drop was not oldest-first"
     );
+    println!(
+        "e2e: {} samples of {CUT_HOST} over the {CUT:?} cut, none missing; {SPOOL_HOST} dropped \
+         seqs {first}..={last} ({hole} batches, {reported} reported)",
+        times.len()
+    );
     let after_block = by_seq(last + 1);
     assert!(
         after_block.first_ts_ms.unwrap() < healed_at,

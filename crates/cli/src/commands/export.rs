@@ -24,6 +24,7 @@ const RANGES: [&str; 3] = ["24h", "7d", "30d"];
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:\n  \
     cloudctl export snapshot --out site/            metrics.json for the offline dashboard\n  \
+    cloudctl export snapshot --out site/ --every 5m keep it fresh (or run it from cron)\n  \
     cloudctl export csv --last 7d --out metrics.csv\n  \
     cloudctl export md --last 24h --out REPORT.md   a Markdown report\n  \
     cloudctl export json --host oci-p-flex_1 --metric load.1 --last 30d\n\n\
@@ -53,6 +54,9 @@ enum What {
         /// Folder to write metrics.json into (e.g. the output of `cloudctl render site`).
         #[arg(long, short, value_name = "DIR")]
         out: PathBuf,
+        /// Keep running and write a fresh snapshot this often (e.g. 5m), until Ctrl-C.
+        #[arg(long, value_name = "DURATION", value_parser = parse_every)]
+        every: Option<std::time::Duration>,
     },
     /// Every stored point in a range as CSV (metrics.csv).
     Csv(Range),
@@ -214,6 +218,33 @@ pub async fn snapshot(client: &ApiClient, hub: &str) -> anyhow::Result<Value> {
     }))
 }
 
+/// Writes a running hub's snapshot to `path` (atomically: a static server never serves half a file).
+async fn write_snapshot(client: &ApiClient, hub: &str, path: &Path) -> anyhow::Result<()> {
+    let snapshot = snapshot(client, hub).await?;
+    let mut text = serde_json::to_string(&snapshot)?;
+    text.push('\n');
+    super::files::write_atomic(path, text.as_bytes(), false)?;
+    let services = snapshot["manifest"]["resolved"]["services"]
+        .as_array()
+        .map_or(0, Vec::len);
+    eprintln!(
+        "Wrote {} ({} services, {} hosts, {} KB).",
+        path.display(),
+        services,
+        snapshot["hosts"].as_array().map_or(0, Vec::len),
+        text.len() / 1024
+    );
+    Ok(())
+}
+
+fn parse_every(s: &str) -> Result<std::time::Duration, String> {
+    match humantime::parse_duration(s) {
+        Ok(d) if d >= std::time::Duration::from_secs(10) => Ok(d),
+        Ok(_) => Err("snapshots at most every 10s".into()),
+        Err(e) => Err(format!("{e} (write e.g. 5m, 1h)")),
+    }
+}
+
 /// Percent-encodes a query value (host ids are `[a-z0-9_-]`, but say so rather than assume).
 fn encode(text: &str) -> String {
     text.bytes()
@@ -254,22 +285,25 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let client = client(&args)?;
     let runtime = super::hub::runtime()?;
     match &args.what {
-        What::Snapshot { out } => {
-            let snapshot = runtime.block_on(snapshot(&client, &args.hub))?;
+        What::Snapshot { out, every } => {
             let path = out.join("metrics.json");
-            let mut text = serde_json::to_string(&snapshot)?;
-            text.push('\n');
-            super::files::write_atomic(&path, text.as_bytes(), false)?;
-            let services = snapshot["manifest"]["resolved"]["services"]
-                .as_array()
-                .map_or(0, Vec::len);
-            eprintln!(
-                "Wrote {} ({} services, {} hosts, {} KB).",
-                path.display(),
-                services,
-                snapshot["hosts"].as_array().map_or(0, Vec::len),
-                text.len() / 1024
-            );
+            runtime.block_on(async {
+                loop {
+                    match write_snapshot(&client, &args.hub, &path).await {
+                        Ok(()) => {}
+                        // On a schedule a hub that is down for a while is not the end: try again.
+                        Err(error) if every.is_some() => {
+                            tracing::warn!(error = %format!("{error:#}"), "Snapshot not written");
+                        }
+                        Err(error) => return Err(error),
+                    }
+                    let Some(every) = every else { return Ok(()) };
+                    tokio::select! {
+                        _ = tokio::time::sleep(*every) => {}
+                        _ = super::hub::shutdown_signal() => return Ok(()),
+                    }
+                }
+            })?;
         }
         What::Csv(r) | What::Json(r) | What::Md(r) => {
             let format = match &args.what {

@@ -132,7 +132,7 @@ async function main() {
 	const { child: up } = await start(
 		BIN,
 		['up', '--port', String(port), '--data-dir', join(dir, 'data'), '--host-id', 'e2e-vm', '--interval', '1s',
-			'--docker-socket', join(dir, 'no-docker.sock'), '--spec', specDir],
+			'--docker-socket', join(dir, 'no-docker.sock'), '--spec', specDir, '--monitor'],
 		{ log: join(ARTIFACTS, 'up.log'), ready: /Dashboard: (http:\/\/\S+)\//, env: { CLOUDCTL_LOG: 'info' } }
 	);
 	const url = `http://127.0.0.1:${port}/`;

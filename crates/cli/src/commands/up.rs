@@ -23,7 +23,8 @@ const DEFAULT_PORT: u16 = 7070;
 #[command(after_help = "Examples:\n  \
     cloudctl up                      hub on 127.0.0.1:7070 (or a free port), agent every 10s\n  \
     cloudctl up --port 8080 --interval 30s\n  \
-    cloudctl up --docker-socket /run/podman/podman.sock\n\n\
+    cloudctl up --docker-socket /run/podman/podman.sock\n  \
+    cloudctl up --monitor --spec infra/   probe the spec's services, evaluate alert rules\n\n\
     Then: curl http://127.0.0.1:7070/api/v1/hosts\n\
     Other VMs join with `cloudctl hub token create HOST` and `cloudctl agent --hub URL --token-file F`.")]
 pub struct Args {
@@ -46,6 +47,10 @@ pub struct Args {
     /// Spec that says which hosts should exist [default: the built-in master plan].
     #[arg(long, value_name = "PATH")]
     spec: Option<PathBuf>,
+    /// Also run the monitor: probe the spec's services and evaluate its alert rules. Off by
+    /// default: probes reach the services' public URLs and notifications leave this machine.
+    #[arg(long)]
+    monitor: bool,
 }
 
 fn parse_interval(s: &str) -> Result<Duration, String> {
@@ -130,13 +135,16 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     // and the manifest and plan the dashboard shows.
     let spec = super::export::publish_hub_spec(&db, args.spec.as_deref())?;
     let expected = super::export::expected_hosts(spec.as_ref());
-    let (monitor, warnings) = spec
-        .as_ref()
-        .map(cloudctl_hub::monitor::config_from_spec)
-        .unwrap_or_default();
-    for warning in warnings {
-        tracing::warn!(%warning, "Monitor");
-    }
+    let monitor = match (&spec, args.monitor) {
+        (Some(spec), true) => {
+            let (config, warnings) = cloudctl_hub::monitor::config_from_spec(spec);
+            for warning in warnings {
+                tracing::warn!(%warning, "Monitor");
+            }
+            Some(config)
+        }
+        _ => None,
+    };
 
     runtime()?.block_on(async move {
         let listener = bind(args.port).await?;
@@ -200,9 +208,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             expected_hosts: expected,
         };
         let hub_task = async move {
-            let served =
-                cloudctl_hub::monitor::serve(listener, options, monitor, interval, hub_shutdown)
-                    .await;
+            let served = match monitor {
+                Some(config) => {
+                    cloudctl_hub::monitor::serve(listener, options, config, interval, hub_shutdown)
+                        .await
+                }
+                None => cloudctl_hub::serve(listener, options, hub_shutdown).await,
+            };
             // A hub that fails must not leave the agent running alone.
             let _ = stop.send(true);
             served

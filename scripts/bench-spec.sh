@@ -19,10 +19,10 @@ measure() { # label, command...: prints "label median_seconds peak_mb"
     local label=$1; shift
     local times=() peak=0
     for _ in 1 2 3 4 5; do
-        /usr/bin/time -f '%e %M' -o "$work/t" "$@" >/dev/null 2>"$work/err" || { cat "$work/err"; exit 1; }
+        /usr/bin/time -f '%e %M' -o "$work/t" "$@" >"$work/out.txt" 2>"$work/err" || { tail -5 "$work/out.txt" "$work/err"; exit 1; }
         read -r seconds kb < "$work/t"
         times+=("$seconds")
-        (( kb > peak )) && peak=$kb
+        if (( kb > peak )); then peak=$kb; fi
     done
     local median
     median=$(printf '%s\n' "${times[@]}" | sort -n | sed -n 3p)

@@ -34,6 +34,25 @@ with open(os.path.join(out, "hosts.yaml"), "w") as f:
     price: $0.05/h
     roles: [{"proxy" if h == 0 else "apps"}]
 """)
+with open(os.path.join(out, "gateway.yaml"), "w") as f:
+    f.write("""services:
+  gateway:
+    title: Auth gateway
+    category: main/g0
+    url: https://auth.example.com
+    host: vm0
+    status: on
+    availability: always-on
+    auth: built_in
+    auth_reason: the login portal itself
+    components:
+      gateway-app:
+        kind: app
+        stack: Authelia
+        image: authelia/authelia:4.39
+        port: 9091
+        resources: {ram: 128MB, cpu: 0.1, storage: 100MB}
+""")
 per_file = 100
 for start in range(0, services, per_file):
     with open(os.path.join(out, f"services-{start // per_file:03}.yaml"), "w") as f:

@@ -29,19 +29,28 @@ fn every_default_spec_file_points_editors_at_the_schema() {
 
 #[test]
 fn every_default_spec_file_validates_against_the_schema() {
-    let schema: serde_json::Value = serde_json::from_str(&cloudctl_spec::schema::spec_schema()).unwrap();
+    let schema: serde_json::Value =
+        serde_json::from_str(&cloudctl_spec::schema::spec_schema()).unwrap();
     let validator = jsonschema::validator_for(&schema).expect("the schema compiles");
     for source in cloudctl_spec::load::default_sources() {
         let loaded = cloudctl_spec::load::load(std::slice::from_ref(&source));
         let json = loaded.tree.to_json();
-        let errors: Vec<String> = validator.iter_errors(&json).map(|e| format!("{} at {}", e, e.instance_path())).collect();
-        assert!(errors.is_empty(), "{} does not validate: {errors:#?}", source.name);
+        let errors: Vec<String> = validator
+            .iter_errors(&json)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "{} does not validate: {errors:#?}",
+            source.name
+        );
     }
 }
 
 #[test]
 fn the_schema_rejects_what_the_loader_rejects() {
-    let schema: serde_json::Value = serde_json::from_str(&cloudctl_spec::schema::spec_schema()).unwrap();
+    let schema: serde_json::Value =
+        serde_json::from_str(&cloudctl_spec::schema::spec_schema()).unwrap();
     let validator = jsonschema::validator_for(&schema).unwrap();
     for bad in [
         serde_json::json!({"hosts": {"vm": {"provider": "p"}}}),

@@ -51,20 +51,19 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
         cloudctl_spec::diag::sort(&mut diagnostics);
     }
-    print(&args, &checked.loaded.files, &diagnostics).map(|code| {
-        if code == ExitCode::SUCCESS && args.format == Format::Text {
-            let spec = &checked.loaded.spec;
-            let components: usize = spec.services.values().map(|s| s.components.len()).sum();
-            println!(
-                "{} hosts, {} services, {} components, {} containers.",
-                spec.hosts.len(),
-                spec.services.len(),
-                components,
-                spec.containers().count()
-            );
-        }
-        code
-    })
+    let code = print(&args, &checked.loaded.files, &diagnostics)?;
+    if code == ExitCode::SUCCESS && args.format == Format::Text {
+        let spec = &checked.loaded.spec;
+        let components: usize = spec.services.values().map(|s| s.components.len()).sum();
+        println!(
+            "{} hosts, {} services, {} components, {} containers.",
+            spec.hosts.len(),
+            spec.services.len(),
+            components,
+            spec.containers().count()
+        );
+    }
+    Ok(code)
 }
 
 fn print(args: &Args, files: &[String], diagnostics: &[Diagnostic]) -> anyhow::Result<ExitCode> {

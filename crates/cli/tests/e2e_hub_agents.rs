@@ -385,21 +385,29 @@ fn four_agents_one_hub_crash_partition_and_full_spool() {
     };
     let answer = read::series(&conn, &query, now_ms(), &Retention::default()).unwrap();
     let times: Vec<i64> = answer.series[0].points.iter().map(|p| p.0).collect();
-    let expected = (CUT.as_millis() / INTERVAL.as_millis()) as usize;
+    let batches = read::batches(&conn, CUT_HOST).unwrap();
+    // One sample per batch: the period's batches (all stored, by the sequence check above) and
+    // the period's points must match one to one.
+    let in_cut = batches
+        .iter()
+        .filter(|b| b.first_ts_ms.is_some_and(|t| t >= cut_at && t < healed_at))
+        .count();
+    assert_eq!(times.len(), in_cut, "points and batches of the cut differ");
+    let ticks = (CUT.as_millis() / INTERVAL.as_millis()) as usize;
     assert!(
-        times.len() + 3 >= expected,
-        "{} samples in a {CUT:?} cut at {INTERVAL:?}",
+        times.len() * 2 >= ticks,
+        "only {} samples in a {CUT:?} cut at {INTERVAL:?}: the agent stalled",
         times.len()
     );
     for pair in times.windows(2) {
         let step = pair[1] - pair[0];
         assert!(step > 0, "out of order or duplicate: {pair:?}");
+        // Loose: a loaded machine delays ticks; losses are caught by the sequence check.
         assert!(
-            step <= 3 * INTERVAL.as_millis() as i64,
+            step <= 10 * INTERVAL.as_millis() as i64,
             "gap of {step} ms at {pair:?}"
         );
     }
-    let batches = read::batches(&conn, CUT_HOST).unwrap();
     for pair in batches.windows(2) {
         assert!(
             pair[0].first_ts_ms < pair[1].first_ts_ms,

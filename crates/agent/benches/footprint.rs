@@ -208,6 +208,7 @@ fn main() {
         docker_socket: docker_socket.clone().into(),
         state_dir: dir.join("per-collector"),
         spool: SpoolGauge::default(),
+        probes: Vec::new(),
     });
     let mut ctx = Context::now();
     let mut per_collector = Vec::new();

@@ -54,6 +54,7 @@ impl Agent {
                 "the interval must be more than zero".to_owned(),
             ));
         }
+        check_probes(&config)?;
         let spool = Spool::open(&config.spool_dir, config.spool_max_bytes)?;
         let seq = SeqStore::open(config.spool_dir.join("seq"), spool.last_seq().unwrap_or(0))?;
         let gauge = SpoolGauge::default();
@@ -61,6 +62,7 @@ impl Agent {
             docker_socket: config.docker_socket.clone(),
             state_dir: config.spool_dir.clone(),
             spool: gauge.clone(),
+            probes: config.probes.clone(),
         });
         Ok(Agent {
             config,
@@ -236,4 +238,25 @@ impl Agent {
         tracing::info!("Agent stopped");
         Ok(())
     }
+}
+
+/// Probe names must be valid and unique: each is the `probe` label of its series on the hub.
+fn check_probes(config: &Config) -> Result<()> {
+    for (i, probe) in config.probes.iter().enumerate() {
+        crate::probe::check_name(&probe.name)
+            .map_err(|e| Error::Config(format!("probe {}: {e}", probe.target)))?;
+        if config.probes[..i].iter().any(|p| p.name == probe.name) {
+            return Err(Error::Config(format!(
+                "two probes are named {:?}; give each --probe its own name",
+                probe.name
+            )));
+        }
+        if probe.timeout.is_zero() {
+            return Err(Error::Config(format!(
+                "probe {:?}: the timeout must be more than zero",
+                probe.name
+            )));
+        }
+    }
+    Ok(())
 }

@@ -4,6 +4,8 @@ use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::probe::LocalProbe;
+
 /// Everything the agent needs to run.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -20,6 +22,8 @@ pub struct Config {
     pub docker_socket: PathBuf,
     /// Where to send batches; `None` to only collect (file mode).
     pub hub: Option<HubConfig>,
+    /// Checks of this VM's internal ports, run at every collection.
+    pub probes: Vec<LocalProbe>,
 }
 
 /// Default time between collections.
@@ -41,6 +45,7 @@ impl Config {
             spool_max_bytes: DEFAULT_SPOOL_MAX_BYTES,
             docker_socket: PathBuf::from(DEFAULT_DOCKER_SOCKET),
             hub: None,
+            probes: Vec::new(),
         }
     }
 }

@@ -8,10 +8,12 @@
 //!
 //! ```no_run
 //! use cloudctl_agent::{Agent, Config, HubConfig, Token};
+//! use cloudctl_agent::probe::LocalProbe;
 //!
 //! # async fn demo() -> cloudctl_agent::Result<()> {
 //! let mut config = Config::new("oracle-1", "/var/lib/cloudctl/agent");
 //! config.hub = Some(HubConfig::new("http://127.0.0.1:7070", Token::new("secret")));
+//! config.probes.push("vault=container://vault-app:80".parse::<LocalProbe>().map_err(cloudctl_agent::Error::Config)?);
 //! let mut agent = Agent::new(config)?;
 //! // One sample now (what `cloudctl agent --once` writes):
 //! let batch = agent.next_batch()?;
@@ -23,6 +25,9 @@
 //! - [`Agent::new`] checks the configuration and opens the spool folder (created if missing).
 //! - [`Agent::collect_once`] runs every collector and returns a [`cloudctl_wire::Sample`];
 //!   [`Agent::next_batch`] wraps one in a numbered [`cloudctl_wire::Batch`].
+//! - [`Config::probes`] lists checks of this VM's internal ports ([`probe::LocalProbe`]:
+//!   `tcp://`, `http://`, `container://`), run concurrently at every collection, each within its
+//!   timeout; their results are the sample's `probes`.
 //! - [`Agent::run`] collects on a timer and sends; it runs on any tokio runtime (the binary uses a
 //!   current-thread one) and returns after its shutdown future completes, with queued batches
 //!   spooled to disk.
@@ -45,6 +50,7 @@ mod egress;
 mod error;
 mod fsutil;
 pub mod hub;
+pub mod probe;
 mod procfs;
 pub mod sender;
 mod seq;

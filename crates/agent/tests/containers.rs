@@ -5,44 +5,11 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use cloudctl_agent::{Agent, Config};
 use cloudctl_wire::{Container, Sample, SocketProto};
-use support::{Guard, free_port, run, spawn, wait_for};
-
-const IMAGE: &str = "localhost/busybox:test";
-
-/// Containers made by this test, removed on drop.
-struct Containers(Vec<String>);
-
-impl Drop for Containers {
-    fn drop(&mut self) {
-        for name in &self.0 {
-            let _ = std::process::Command::new("podman")
-                .args(["rm", "-f", "-t", "0", name])
-                .output();
-        }
-    }
-}
-
-fn engine(dir: &Path) -> (Guard, PathBuf) {
-    let socket = dir.join("podman.sock");
-    let guard = spawn(
-        "podman",
-        &[
-            "system",
-            "service",
-            "--time=0",
-            &format!("unix://{}", socket.display()),
-        ],
-    );
-    wait_for("the podman socket", Duration::from_secs(30), || {
-        std::os::unix::net::UnixStream::connect(&socket).is_ok()
-    });
-    (guard, socket)
-}
+use support::{Containers, IMAGE, engine, free_port, run, wait_for};
 
 fn find<'a>(sample: &'a Sample, name: &str) -> &'a Container {
     let section = sample.containers.as_ref().expect("containers section");

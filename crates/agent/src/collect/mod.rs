@@ -13,6 +13,7 @@ mod footprint;
 mod load;
 mod memory;
 mod network;
+mod probes;
 mod processes;
 mod sock_diag;
 mod sockets;
@@ -24,6 +25,7 @@ use std::time::{Instant, SystemTime};
 use cloudctl_wire::{HostMetrics, Sample};
 
 use crate::Result;
+use crate::probe::LocalProbe;
 
 pub use footprint::SpoolGauge;
 
@@ -78,10 +80,13 @@ pub struct CollectorConfig {
     pub state_dir: PathBuf,
     /// The spool's size, reported in the agent's footprint.
     pub spool: SpoolGauge,
+    /// Checks of this VM's internal ports.
+    pub probes: Vec<LocalProbe>,
 }
 
 /// The collectors, in the order they run: containers before sockets (sockets name the container
-/// that owns them), the agent's own footprint last (so it includes this collection's cost).
+/// that owns them), probes after the engine's list, the agent's own footprint last (so it
+/// includes this collection's cost).
 pub fn registry(config: &CollectorConfig) -> Vec<Box<dyn Collector>> {
     vec![
         Box::new(system::System),
@@ -94,6 +99,10 @@ pub fn registry(config: &CollectorConfig) -> Vec<Box<dyn Collector>> {
         Box::new(processes::Processes::default()),
         Box::new(containers::Containers::new(config.docker_socket.clone())),
         Box::new(sockets::Sockets::default()),
+        Box::new(probes::Probes::new(
+            config.probes.clone(),
+            config.docker_socket.clone(),
+        )),
         Box::new(footprint::Footprint::new(config.spool.clone())),
     ]
 }

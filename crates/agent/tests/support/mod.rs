@@ -1,9 +1,11 @@
 //! Helpers shared by the agent's integration tests: child processes that are killed on drop,
-//! free loopback ports, waiting for a server.
+//! free loopback ports, waiting for a server, a private Podman socket and containers removed on
+//! drop.
 
 #![allow(dead_code)]
 
 use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -63,4 +65,38 @@ pub fn run(program: &str, args: &[&str]) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The image `scripts/deps/agent.sh` imports: a static busybox as the whole root filesystem.
+pub const IMAGE: &str = "localhost/busybox:test";
+
+/// Containers made by a test, removed on drop (even when the test fails).
+pub struct Containers(pub Vec<String>);
+
+impl Drop for Containers {
+    fn drop(&mut self) {
+        for name in &self.0 {
+            let _ = Command::new("podman")
+                .args(["rm", "-f", "-t", "0", name])
+                .output();
+        }
+    }
+}
+
+/// A private Podman API service (the Docker-compatible socket) in `dir`, stopped on drop.
+pub fn engine(dir: &Path) -> (Guard, PathBuf) {
+    let socket = dir.join("podman.sock");
+    let guard = spawn(
+        "podman",
+        &[
+            "system",
+            "service",
+            "--time=0",
+            &format!("unix://{}", socket.display()),
+        ],
+    );
+    wait_for("the podman socket", Duration::from_secs(30), || {
+        std::os::unix::net::UnixStream::connect(&socket).is_ok()
+    });
+    (guard, socket)
 }

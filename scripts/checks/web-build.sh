@@ -4,7 +4,9 @@
 # layer's unit tests (vitest).
 set -euo pipefail
 cd "$(dirname "$0")/../../web"
-[ -d node_modules ] || npm ci --no-audit --no-fund
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    npm ci --no-audit --no-fund
+fi
 npx vitest run
 committed=$(mktemp -d)
 trap 'rm -rf "$committed"' EXIT

@@ -24,8 +24,10 @@ if [ ${#missing[@]} -gt 0 ]; then
     apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# The web app's own dependencies (playwright-core among them), exactly as locked.
-if [ -f web/package-lock.json ] && [ ! -d web/node_modules ]; then
+# The web app's own dependencies (playwright-core and axe-core among them), exactly as locked;
+# again whenever the lock is newer than the installed tree (a dependency was added).
+if [ -f web/package-lock.json ] && { [ ! -f web/node_modules/.package-lock.json ] ||
+    [ web/package-lock.json -nt web/node_modules/.package-lock.json ]; }; then
     echo "web deps: npm ci"
     (cd web && npm ci --no-audit --no-fund)
 fi

@@ -90,8 +90,12 @@ export function run(cmd, args, env = {}) {
 	});
 }
 
-/** Debian's Chromium with the flags of shared/recipes/REAL-PARTS.md and a fresh profile. */
-export async function browser(profile) {
+/**
+ * Debian's Chromium with the flags of shared/recipes/REAL-PARTS.md and a fresh profile.
+ * `options` go to playwright's launchPersistentContext (e.g. `bypassCSP` for the audit context,
+ * which injects axe-core as a script tag).
+ */
+export async function browser(profile, options = {}) {
 	return chromium.launchPersistentContext(profile, {
 		executablePath: '/usr/bin/chromium',
 		headless: true,
@@ -105,6 +109,8 @@ export async function browser(profile) {
 			'--disable-component-update',
 			'--disable-sync'
 		],
-		viewport: { width: 1280, height: 900 }
+		viewport: { width: 1280, height: 900 },
+		colorScheme: 'light',
+		...options
 	});
 }

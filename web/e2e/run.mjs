@@ -1,11 +1,15 @@
 // End to end: the dashboard against a real `cloudctl up` (hub + agent + probes) with a small
 // spec of this test's own, in Debian's Chromium. Checks what issue 6 asks and keeps a screenshot
-// of each view in artifacts/web/. Prints "N passed, M failed"; exits 1 on any failure.
+// of each view in artifacts/web/; also that no page ever violates the Content-Security-Policy,
+// that axe-core finds nothing serious or critical on any view in either theme, that the keyboard
+// reaches the controls with a visible focus, and that a phone needs no horizontal scroll.
+// Prints "N passed, M failed"; exits 1 on any failure.
 //
 //   CLOUDCTL_BIN=target/debug/cloudctl node web/e2e/run.mjs
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
+import { audit, tabOrder, watchCsp } from './a11y.mjs';
 import { ARTIFACTS, BIN, browser, freePort, run, start, stop, tempDir } from './lib.mjs';
 
 const results = [];
@@ -137,6 +141,7 @@ async function main() {
 	);
 	const url = `http://127.0.0.1:${port}/`;
 	const context = await browser(join(dir, 'profile'));
+	const cspViolations = await watchCsp(context);
 	const page = await context.newPage();
 	current = page;
 	const errors = [];
@@ -241,15 +246,84 @@ async function main() {
 			await shot(page, 'api-docs');
 		});
 
-		await check('on a phone the services fit the screen', async () => {
+		await check('on a phone (390x844) services and monitoring fit the screen', async () => {
 			await page.setViewportSize({ width: 390, height: 844 });
-			await page.goto(url);
-			await page.waitForSelector('[data-service="web"]');
-			const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-			assert(overflow <= 0, `page is ${overflow}px wider than the phone`);
-			await shot(page, 'phone');
-			await page.setViewportSize({ width: 1280, height: 900 });
+			try {
+				const overflow = () => page.evaluate(() => document.scrollingElement.scrollWidth - window.innerWidth);
+				await page.goto(url);
+				await page.waitForSelector('[data-service="web"]');
+				let extra = await overflow();
+				assert(extra <= 0, `the services page is ${extra}px wider than the phone`);
+				await shot(page, 'phone-services');
+				await page.goto(url + '#/monitoring');
+				await page.waitForSelector('[data-testid="chart"] canvas', { timeout: 20_000 });
+				extra = await overflow();
+				assert(extra <= 0, `the monitoring page is ${extra}px wider than the phone`);
+				await shot(page, 'phone-monitoring');
+			} finally {
+				await page.setViewportSize({ width: 1280, height: 900 });
+			}
 		});
+
+		// Accessibility, in a browser context of its own that lets axe-core in as a script tag
+		// (bypassCSP); the policy itself is watched in the main context, which injects nothing.
+		const auditContext = await browser(join(dir, 'profile-audit'), { bypassCSP: true });
+		try {
+			const ap = await auditContext.newPage();
+			current = ap;
+			ap.on('pageerror', (e) => errors.push(e.message));
+			await ap.goto(url);
+			await ap.waitForSelector('[data-service="web"] [data-health]', { timeout: 20_000 });
+			await check('accessibility (axe-core): the audit catches a planted violation', async () => {
+				// An unnamed button: proof that axe-core runs and its findings fail the test.
+				await ap.evaluate(() => document.querySelector('main').insertAdjacentHTML('beforeend', '<button id="planted"></button>'));
+				const found = await audit(ap);
+				await ap.evaluate(() => document.getElementById('planted').remove());
+				assert(found.some((f) => f.startsWith('critical button-name') && f.includes('#planted')), `not caught: ${found.join('; ')}`);
+			});
+			for (const theme of ['light', 'dark']) {
+				await check(`accessibility (axe-core): services as cards, ${theme} theme`, async () => {
+					await ap.goto(url);
+					await ap.click('[data-testid="view-cards"]');
+					await ap.waitForSelector('[data-testid="services-card"] [data-health]');
+					const found = await audit(ap);
+					assert(found.length === 0, found.join('\n'));
+				});
+				await check(`accessibility (axe-core): services as a list, ${theme} theme`, async () => {
+					await ap.click('[data-testid="view-list"]');
+					await ap.waitForSelector('[data-testid="services-row"] [data-health]');
+					const found = await audit(ap);
+					assert(found.length === 0, found.join('\n'));
+					await ap.click('[data-testid="view-cards"]');
+				});
+				await check(`accessibility (axe-core): monitoring, ${theme} theme`, async () => {
+					await ap.goto(url + '#/monitoring');
+					await ap.waitForSelector('[data-testid="chart"] canvas', { timeout: 20_000 });
+					const found = await audit(ap);
+					assert(found.length === 0, found.join('\n'));
+					await shot(ap, `a11y-monitoring-${theme}`);
+				});
+				if (theme === 'light') {
+					await ap.goto(url);
+					await ap.click('[data-testid="theme-toggle"]');
+					await ap.waitForFunction(() => document.documentElement.dataset.theme === 'dark');
+				}
+			}
+			await check('keyboard: Tab reaches the theme toggle, search, view toggle and first Access, visibly', async () => {
+				await ap.goto(url);
+				await ap.click('[data-testid="view-cards"]');
+				await ap.reload();
+				await ap.waitForSelector('[data-testid="services-card"]');
+				const order = await tabOrder(ap, ['theme toggle', 'search', 'view toggle', 'first Access']);
+				const at = (k) => order.indexOf(k);
+				assert(at('theme toggle') < at('search') && at('search') < at('view toggle') && at('view toggle') < at('first Access'),
+					`Tab order: ${order.join(' → ')}`);
+				await shot(ap, 'keyboard-focus');
+			});
+		} finally {
+			current = page;
+			await auditContext.close();
+		}
 
 		// Offline: the static site with the hub's snapshot, the hub stopped.
 		const out = join(dir, 'out');
@@ -280,6 +354,9 @@ async function main() {
 		}
 		await check('no script errors on any page', async () => {
 			assert(errors.length === 0, errors.join('\n'));
+		});
+		await check('no Content-Security-Policy violation on any page (hub and static site)', async () => {
+			assert(cspViolations.length === 0, cspViolations.map((v) => JSON.stringify(v)).join('\n'));
 		});
 	} finally {
 		await context.close();

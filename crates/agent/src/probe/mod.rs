@@ -90,10 +90,8 @@ impl FromStr for LocalProbe {
                 "{s:?} is not NAME=TARGET; write it like web=tcp://127.0.0.1:8080 (TARGET is {TARGET_FORMS})"
             ));
         };
-        check_name(name).map_err(|e| format!("{s:?}: {e}"))?;
-        let target = target
-            .parse::<ProbeTarget>()
-            .map_err(|e| format!("{s:?}: {e}"))?;
+        check_name(name)?;
+        let target = target.parse::<ProbeTarget>().map_err(|e| e.to_string())?;
         Ok(LocalProbe::new(name, target))
     }
 }

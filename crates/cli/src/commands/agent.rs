@@ -6,17 +6,36 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
+use cloudctl_agent::probe::LocalProbe;
 use cloudctl_agent::{Agent, Config, DEFAULT_DOCKER_SOCKET, HubConfig, Token};
 
-/// Collect this VM's metrics (host, containers, listening sockets) every interval and send them
-/// to the hub; or, with --once, write one snapshot as JSON.
+use super::SpecArg;
+
+/// Collect this VM's metrics (host, containers, listening sockets, probes of its internal ports)
+/// every interval and send them to the hub; or, with --once, write one snapshot as JSON.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:\n  \
     cloudctl agent --hub http://10.0.0.1:7070 --token-file /etc/cloudctl/agent.token\n  \
     cloudctl agent --hub https://hub.example.org --token-file t --ca-file ca.pem --interval 30s\n  \
-    cloudctl agent --once --out /srv/sync/metrics/$(hostname).json   (cron + Syncthing; the hub\n  \
-                                                                     reads them with `cloudctl hub import`)\n  \
-    cloudctl agent --once | jq .samples[0].host.memory\n\n\
+    cloudctl agent --once --out /srv/sync/metrics/$(hostname).json   (cron + Syncthing; the hub\n                                                                    \
+    reads them with `cloudctl hub import`)\n  \
+    cloudctl agent --once | jq .samples[0].host.memory\n  \
+    cloudctl agent --once --host-id oci-f-micro_1 | jq .samples[0].probes   (probes from the spec)\n  \
+    cloudctl agent --once --no-spec-probes --probe pg=tcp://127.0.0.1:5432 \\\n      \
+    --probe vault=http://127.0.0.1:8080/alive --probe auth=container://authelia:9091\n  \
+    cloudctl agent --hub http://10.0.0.1:7070 --token-file t --spec infra/ --probe-timeout 2s\n\n\
+    Probes check this VM's internal ports, so the hub sees a service from inside as well as from\n\
+    outside. By default they come from the spec (the built-in master plan, or --spec): for each\n\
+    deployed service (status on or dev) on this host, each container component with a TCP port\n\
+    gets a probe SERVICE-COMPONENT (vault-app; photos + photo-app gives photos-photo-app) with\n\
+    target container://CONTAINER:PORT.\n\
+    A host id the spec does not know derives none. --probe adds or replaces (same name) probes:\n  \
+    tcp://HOST:PORT          up when a TCP connection is accepted\n  \
+    http://HOST:PORT/PATH    a plain HTTP GET, up when the status is below 400 (a redirect to a\n                           \
+    login portal counts as up)\n  \
+    container://NAME:PORT    the container's address from the Docker API (127.0.0.1 on the host\n                           \
+    network), then a TCP connect; a stopped container is down (\"container x is exited\")\n\
+    All probes run at once at every collection; none takes longer than --probe-timeout.\n\n\
     While the hub is unreachable, batches wait in --spool-dir (at most --spool-max-mb) and are\n\
     replayed in order once it answers again. The token is never logged.")]
 pub struct Args {
@@ -51,6 +70,33 @@ pub struct Args {
     /// With --once: the file to write (atomically); `-` or none for standard output.
     #[arg(long, value_name = "FILE", requires = "once")]
     out: Option<PathBuf>,
+    /// A probe of a port on this VM (repeatable): NAME=TARGET, NAME of a-z 0-9 _ . -, TARGET
+    /// tcp://HOST:PORT, http://HOST:PORT/PATH or container://NAME:PORT. Replaces a probe of the
+    /// same name derived from the spec.
+    #[arg(long = "probe", value_name = "NAME=TARGET", value_parser = parse_probe)]
+    probes: Vec<LocalProbe>,
+    /// How long each probe may take before it counts as down.
+    #[arg(long, value_name = "DURATION", default_value = "3s", value_parser = parse_probe_timeout)]
+    probe_timeout: Duration,
+    /// The spec (folder or file) to derive this host's probes from [default: the built-in
+    /// master plan].
+    #[arg(long = "spec", value_name = "PATH", env = "CLOUDCTL_SPEC")]
+    spec: Option<PathBuf>,
+    /// Derive no probes from the spec: only the --probe ones run.
+    #[arg(long)]
+    no_spec_probes: bool,
+}
+
+fn parse_probe(s: &str) -> Result<LocalProbe, String> {
+    s.parse()
+}
+
+fn parse_probe_timeout(s: &str) -> Result<Duration, String> {
+    let d = humantime::parse_duration(s).map_err(|e| format!("{e}; write it like 3s or 500ms"))?;
+    if d < Duration::from_millis(10) {
+        return Err("must be at least 10ms".to_owned());
+    }
+    Ok(d)
 }
 
 fn parse_interval(s: &str) -> Result<Duration, String> {
@@ -73,6 +119,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     config.interval = args.interval;
     config.spool_max_bytes = args.spool_max_mb.saturating_mul(1 << 20);
     config.docker_socket = args.docker_socket.clone();
+    config.probes = probes(&args, &config.host_id)?;
     check_socket(&config.docker_socket);
 
     if args.once {
@@ -91,6 +138,81 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .context("cannot start the async runtime")?;
     runtime.block_on(agent.run(shutdown_signal()))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The spec's probes for this host (unless --no-spec-probes), then the --probe ones (which
+/// replace a derived probe of the same name), all with --probe-timeout.
+fn probes(args: &Args, host_id: &str) -> anyhow::Result<Vec<LocalProbe>> {
+    let mut probes = if args.no_spec_probes {
+        Vec::new()
+    } else {
+        let spec = SpecArg {
+            path: args.spec.clone(),
+        }
+        .load()
+        .context("cannot derive probes from the spec; fix it, or pass --no-spec-probes")?;
+        spec_probes(&spec, host_id)
+    };
+    for (i, probe) in args.probes.iter().enumerate() {
+        if args.probes[..i].iter().any(|p| p.name == probe.name) {
+            bail!(
+                "--probe: two probes are named {:?}; give each its own name",
+                probe.name
+            );
+        }
+        probes.retain(|p| p.name != probe.name);
+        probes.push(probe.clone());
+    }
+    for probe in &mut probes {
+        probe.timeout = args.probe_timeout;
+    }
+    Ok(probes)
+}
+
+/// For every deployed service on `host_id`, a `container://CONTAINER:PORT` probe per container
+/// component with a TCP port, named like the component (`SERVICE-COMPONENT`).
+fn spec_probes(spec: &cloudctl_spec::Spec, host_id: &str) -> Vec<LocalProbe> {
+    if !spec.hosts.contains_key(host_id) {
+        tracing::info!(
+            host_id,
+            "Host not in the spec; no probes derived from it (pass --host-id, --spec or --probe)"
+        );
+        return Vec::new();
+    }
+    let mut probes = Vec::new();
+    for (service_id, service) in spec.services_on(host_id) {
+        if !service.status.is_deployed() {
+            continue;
+        }
+        for (component_id, component) in &service.components {
+            let Some(port) = component.port else { continue };
+            if !component.is_container() || component.protocol != cloudctl_spec::Protocol::Tcp {
+                continue;
+            }
+            // Component ids already read `vault-app`; others get their service's prefix.
+            let name = if component_id.starts_with(&format!("{service_id}-")) {
+                component_id.clone()
+            } else {
+                format!("{service_id}-{component_id}")
+            };
+            let container = component.container_name(component_id);
+            match format!("{name}=container://{container}:{port}").parse::<LocalProbe>() {
+                Ok(probe) => probes.push(probe),
+                Err(e) => tracing::warn!(
+                    service = %service_id,
+                    component = %component_id,
+                    error = %e,
+                    "Cannot probe this component; add a --probe for it"
+                ),
+            }
+        }
+    }
+    tracing::info!(
+        host_id,
+        count = probes.len(),
+        "Probes derived from the spec"
+    );
+    probes
 }
 
 fn once(config: Config, out: Option<&Path>) -> anyhow::Result<ExitCode> {

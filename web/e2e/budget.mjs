@@ -16,8 +16,8 @@ const RUNS = 5;
 
 const dir = tempDir('cloudctl-budget-');
 const port = await freePort();
-// `cloudctl hub` runs no probes: nothing leaves this machine, whatever the spec's URLs.
-const { child: hub } = await start(BIN, ['hub', '--listen', `127.0.0.1:${port}`, '--db', join(dir, 'hub.db')], {
+// `--no-monitor`: the hub probes nothing, so nothing leaves this machine, whatever the spec's URLs.
+const { child: hub } = await start(BIN, ['hub', '--no-monitor', '--listen', `127.0.0.1:${port}`, '--db', join(dir, 'hub.db')], {
 	log: join(dir, 'hub.log'),
 	ready: /cloudctl hub on/
 });

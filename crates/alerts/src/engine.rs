@@ -21,6 +21,8 @@ pub struct Engine {
     active: BTreeMap<String, Alert>,
     silences: Vec<Silence>,
     history: VecDeque<HistoryEntry>,
+    /// Entries recorded since the last [`Engine::take_fresh_history`], for a journal to persist.
+    fresh: Vec<HistoryEntry>,
     next_silence: u64,
 }
 
@@ -49,6 +51,7 @@ impl Engine {
             active: BTreeMap::new(),
             silences: Vec::new(),
             history: VecDeque::new(),
+            fresh: Vec::new(),
             next_silence: 1,
         }
     }
@@ -68,9 +71,32 @@ impl Engine {
         &self.silences
     }
 
+    /// Transitions recorded since the last call, oldest first (at most the history limit).
+    pub fn take_fresh_history(&mut self) -> Vec<HistoryEntry> {
+        std::mem::take(&mut self.fresh)
+    }
+
+    /// Puts back history kept elsewhere (after a restart), oldest first, before anything new.
+    pub fn restore_history(&mut self, entries: impl IntoIterator<Item = HistoryEntry>) {
+        let mut restored: VecDeque<HistoryEntry> = entries.into_iter().collect();
+        restored.append(&mut self.history);
+        self.history = restored;
+        while self.history.len() > self.config.history_limit {
+            self.history.pop_front();
+        }
+    }
+
     /// Adds a silence, giving it an id when it has none; returns the id.
     pub fn add_silence(&mut self, mut silence: Silence) -> Result<String> {
         silence.validate()?;
+        // Restored silences keep their ids; new ones are numbered after them.
+        if let Some(n) = silence
+            .id
+            .strip_prefix('s')
+            .and_then(|n| n.parse::<u64>().ok())
+        {
+            self.next_silence = self.next_silence.max(n + 1);
+        }
         if silence.id.is_empty() {
             silence.id = format!("s{}", self.next_silence);
             self.next_silence += 1;
@@ -81,15 +107,11 @@ impl Engine {
         Ok(id)
     }
 
-    /// Ends a silence at `now`; false when no silence has that id.
-    pub fn expire_silence(&mut self, id: &str, now: i64) -> bool {
-        match self.silences.iter_mut().find(|s| s.id == id) {
-            Some(s) => {
-                s.ends_at = s.ends_at.min(now);
-                true
-            }
-            None => false,
-        }
+    /// Ends a silence at `now`; returns it as it is now, `None` when no silence has that id.
+    pub fn expire_silence(&mut self, id: &str, now: i64) -> Option<Silence> {
+        let s = self.silences.iter_mut().find(|s| s.id == id)?;
+        s.ends_at = s.ends_at.min(now);
+        Some(s.clone())
     }
 
     fn silenced_by(&self, labels: &Labels, now: i64) -> Option<String> {
@@ -100,7 +122,7 @@ impl Engine {
     }
 
     fn record(&mut self, at: i64, alert: &Alert, transition: &str) {
-        self.history.push_back(HistoryEntry {
+        let entry = HistoryEntry {
             at,
             fingerprint: alert.fingerprint.clone(),
             alertname: alert.alertname.clone(),
@@ -108,7 +130,11 @@ impl Engine {
             transition: transition.to_owned(),
             summary: alert.summary.clone(),
             cause: alert.cause.clone(),
-        });
+        };
+        if self.fresh.len() < self.config.history_limit {
+            self.fresh.push(entry.clone());
+        }
+        self.history.push_back(entry);
         while self.history.len() > self.config.history_limit {
             self.history.pop_front();
         }

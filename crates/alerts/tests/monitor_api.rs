@@ -61,7 +61,7 @@ async fn alerts_silences_test_notifications_and_probes_through_the_api() {
     let clock_now = now.clone();
     let monitor =
         Monitor::new(&config, Arc::new(move || clock_now.load(Ordering::SeqCst))).unwrap();
-    let hub = serve(monitor.routes()).await;
+    let hub = serve(monitor.routes().merge(monitor.probe_routes())).await;
     let api = ApiClient::new(&hub, None, TlsOptions::default()).unwrap();
 
     monitor.observe_host(HostFacts {

@@ -511,7 +511,7 @@ fn silences_hold_back_notifications_until_they_expire() {
         e.evaluate(T0 + 60, &drift_desired(), &observed(vec![h.clone()]))
             .is_empty()
     );
-    assert!(e.expire_silence(&id, T0 + 120));
+    assert!(e.expire_silence(&id, T0 + 120).is_some());
     h.last_seen = T0 + 120;
     let out = e.evaluate(T0 + 120, &drift_desired(), &observed(vec![h]));
     assert_eq!(

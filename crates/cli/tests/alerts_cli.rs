@@ -60,12 +60,15 @@ fn list_silence_history_and_test_notify_through_a_hub() {
         .build()
         .unwrap();
     let now_ms = cloudctl_hub::clock::now_ms();
+    let target = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let target_addr = target.local_addr().unwrap().to_string();
     let (hub, stop) = rt.block_on(async {
         let store = Store::open(StoreConfig::new(&path)).unwrap();
         store.ingest(convert::batch_record(&batch(now_ms), now_ms)).await.unwrap();
         store.close().await;
         let config: MonitorConfig = serde_json::from_value(serde_json::json!({
-            "desired": {"hosts": [{"host": "oci-p-flex", "services": [], "allowed_ports": [], "egress_quota": null}]}
+            "desired": {"hosts": [{"host": "oci-p-flex", "services": [], "allowed_ports": [], "egress_quota": null}]},
+            "probes": [{"name": "local-tcp", "kind": "tcp", "address": target_addr, "interval": "200ms", "timeout": "1s"}]
         }))
         .unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -139,6 +142,16 @@ fn list_silence_history_and_test_notify_through_a_hub() {
     let (ok, out, _) = cloudctl(&hub, &["history"]);
     assert!(
         ok && out.contains("firing") && out.contains("drift_unknown_container"),
+        "{out}"
+    );
+    // Probes: a real TCP probe of a listener of this test, with its uptime.
+    let (ok, out, err) = cloudctl(&hub, &["probes"]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("PROBE")
+            && out.contains("local-tcp")
+            && out.contains("up")
+            && out.contains("100.00%"),
         "{out}"
     );
     let (ok, out, _) = cloudctl(&hub, &["--json", "list"]);

@@ -242,10 +242,15 @@ fn host_row(db: &Path, host: &str) -> HostRow {
 
 fn start_hub(lab: &mut Lab, files: &Files, port: u16, log: &str) -> usize {
     let mut cmd = Command::new(BIN);
-    cmd.args(["hub", "--listen", &format!("{HUB_IP}:{port}")])
-        .arg("--db")
-        .arg(&files.db)
-        .env("CLOUDCTL_LOG", "info");
+    cmd.args([
+        "hub",
+        "--no-monitor",
+        "--listen",
+        &format!("{HUB_IP}:{port}"),
+    ])
+    .arg("--db")
+    .arg(&files.db)
+    .env("CLOUDCTL_LOG", "info");
     let child = lab.spawn(cmd, &files.dir.join(log));
     let addr: SocketAddr = format!("{HUB_IP}:{port}").parse().unwrap();
     wait_until("the hub to listen", Duration::from_secs(30), || {

@@ -312,7 +312,13 @@ fn rss() {
         })
         .collect();
     let mut child = Command::new(&bin)
-        .args(["hub", "--listen", &format!("127.0.0.1:{port}"), "--db"])
+        .args([
+            "hub",
+            "--no-monitor",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--db",
+        ])
         .arg(&db)
         .env("CLOUDCTL_LOG", "warn")
         .stdout(Stdio::null())

@@ -4,7 +4,7 @@
 
 use cloudctl_wire::{Batch, CpuTimes, Sample};
 
-use crate::store::{BatchRecord, Point, Snapshot, labels};
+use crate::store::{BatchRecord, Point, ProbeRun, ProbeSource, Snapshot, labels};
 
 /// Convert a decoded batch received at `received_ms`.
 pub fn batch_record(batch: &Batch, received_ms: i64) -> BatchRecord {
@@ -26,7 +26,35 @@ pub fn batch_record(batch: &Batch, received_ms: i64) -> BatchRecord {
         dropped: batch.dropped,
         points,
         snapshot,
+        probe_runs: probe_runs(batch),
     }
+}
+
+/// The agent's own probe results as probe runs named `host/probe`.
+pub fn probe_runs(batch: &Batch) -> Vec<ProbeRun> {
+    batch
+        .samples
+        .iter()
+        .flat_map(|s| {
+            s.probes.iter().map(|p| ProbeRun {
+                name: agent_probe_name(&batch.host_id, &p.name),
+                kind: "agent".to_owned(),
+                source: ProbeSource::Agent,
+                host: Some(batch.host_id.clone()),
+                service: None,
+                target: Some(p.target.clone()),
+                ts_ms: s.ts_ms,
+                ok: p.ok,
+                latency_ms: p.latency_ms,
+                error: p.error.clone(),
+            })
+        })
+        .collect()
+}
+
+/// How the hub names an agent's probe: `host/probe`, apart from the hub's own probe names.
+pub fn agent_probe_name(host: &str, probe: &str) -> String {
+    format!("{host}/{probe}")
 }
 
 struct Out<'a> {

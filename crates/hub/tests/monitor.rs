@@ -8,9 +8,10 @@ mod common;
 use std::time::Duration;
 
 use cloudctl_alerts::monitor::MonitorConfig;
-use cloudctl_hub::monitor::{config_from_spec, host_facts, serve};
+use cloudctl_hub::monitor::{MonitorSetup, config_from_spec, host_facts, serve};
 use cloudctl_hub::store::{HostRow, Store, StoreConfig};
 use cloudctl_hub::{HubOptions, convert};
+use cloudctl_probes::ProbeKind;
 use cloudctl_wire::CpuTimes;
 
 #[test]
@@ -40,6 +41,41 @@ fn the_default_spec_maps_into_rules_probes_and_desired_state() {
         config.probes.iter().any(|p| p.name.ends_with("-http")),
         "public services get HTTP probes"
     );
+    // B21: the GCP e2-micro's 1 GB/day is a daily quota; OCI's 10 TB/mo a monthly one.
+    let quota = gateway
+        .egress_quota
+        .as_ref()
+        .expect("the gateway has a quota");
+    assert_eq!(
+        (quota.bytes, quota.period),
+        (1_000_000_000, Duration::from_secs(86_400))
+    );
+    let (setup, _) = MonitorSetup::from_spec(&spec, Duration::from_secs(10));
+    assert!(setup.daily_quota.contains("gcp-f-micro_1"));
+    assert!(!setup.daily_quota.contains("oci-f-micro_1"));
+    // Behind forward auth a redirect to the spec's portal counts as up.
+    let http = config
+        .probes
+        .iter()
+        .find_map(|p| match &p.check {
+            ProbeKind::Http(h) => Some(h),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(
+        http.auth_portal.as_deref(),
+        Some("https://auth.diegonmarcos.com")
+    );
+    // The probes `cloudctl agent` derives from the spec are known by service.
+    assert!(
+        setup
+            .agent_probe_services
+            .iter()
+            .any(|(name, service)| name.starts_with("oci-f-micro_1/")
+                && name.contains(&format!("/{service}-"))),
+        "{:?}",
+        setup.agent_probe_services
+    );
     // The Gmail app password is a secret reference; unset here, so the email notifier is off
     // and the warning says which secret.
     if config.notifiers.iter().all(|n| n.name != "email") {
@@ -64,7 +100,7 @@ fn a_snapshot_becomes_host_facts_with_rates_from_the_previous_counters() {
         snapshot_ms: Some(1_760_000_000_000),
         snapshot: Some(serde_json::to_value(&sample).unwrap()),
     };
-    let (first, counters) = host_facts(&row, 10, None).unwrap();
+    let (first, counters, _) = host_facts(&row, 10, None).unwrap();
     assert_eq!(first.cpu_pct, None, "no rate from a single snapshot");
     let prev = CpuTimes {
         user: 90.0,
@@ -73,7 +109,7 @@ fn a_snapshot_becomes_host_facts_with_rates_from_the_previous_counters() {
         steal: 3.5,
         ..CpuTimes::default()
     };
-    let (facts, _) = host_facts(&row, 10, Some(&prev)).unwrap();
+    let (facts, _, _) = host_facts(&row, 10, Some(&prev)).unwrap();
     assert!(counters.is_some());
     // Busy grew by 16 s of 116 s.
     assert!((facts.cpu_pct.unwrap() - 16.0 / 116.0 * 100.0).abs() < 1e-9);

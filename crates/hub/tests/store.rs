@@ -16,6 +16,7 @@ fn batch(host: &str, seq: u64, points: Vec<Point>) -> BatchRecord {
         dropped: 0,
         points,
         snapshot: None,
+        probe_runs: Vec::new(),
     }
 }
 

@@ -56,6 +56,13 @@ impl Monitor {
             .route("/api/v1/alerts/silences", get(silences).post(add_silence))
             .route("/api/v1/alerts/silences/{id}", delete(expire_silence))
             .route("/api/v1/alerts/test-notify", post(test_notify))
+            .with_state(self.clone())
+    }
+
+    /// `GET /api/v1/probes` from this monitor's memory (runs since it started). The hub serves
+    /// its own, with uptime windows from its store, instead.
+    pub fn probe_routes<S: Clone + Send + Sync + 'static>(&self) -> Router<S> {
+        Router::new()
             .route("/api/v1/probes", get(probes))
             .with_state(self.clone())
     }
@@ -128,7 +135,7 @@ async fn add_silence(State(m): State<Monitor>, body: axum::body::Bytes) -> Respo
         created_by: req.created_by,
         comment: req.comment,
     };
-    match m.engine().add_silence(silence) {
+    match m.add_silence(silence) {
         Ok(id) => (
             StatusCode::CREATED,
             Json(json!({ "id": id, "ends_at": now + duration.as_secs() as i64 })),
@@ -143,8 +150,7 @@ async fn add_silence(State(m): State<Monitor>, body: axum::body::Bytes) -> Respo
 }
 
 async fn expire_silence(State(m): State<Monitor>, Path(id): Path<String>) -> Response {
-    let now = m.now();
-    if m.engine().expire_silence(&id, now) {
+    if m.expire_silence(&id) {
         StatusCode::NO_CONTENT.into_response()
     } else {
         refuse(

@@ -18,8 +18,31 @@ use crate::config::RulesConfig;
 use crate::engine::Engine;
 use crate::error::Result;
 use crate::facts::{Desired, HostFacts, Observed, ProbeFact};
-use crate::model::Notification;
+use crate::model::{HistoryEntry, Notification};
 use crate::notify::{Dispatcher, NotifierDef, RetryPolicy, Route, build};
+use crate::silence::Silence;
+
+/// Where the monitor hands what must outlive it (the hub's store): every probe result, every
+/// alert transition, every new or changed silence. Calls come from the monitor's loops and API
+/// handlers, so they must return at once (queue the write, never wait for it).
+pub trait Journal: Send + Sync {
+    /// A probe ran.
+    fn probe_ran(&self, result: &ProbeResult);
+    /// Alerts changed state (oldest first).
+    fn transitions(&self, entries: &[HistoryEntry]);
+    /// A silence was added or changed (expired early).
+    fn silence_saved(&self, silence: &Silence);
+}
+
+/// A journal that keeps nothing: the monitor's memory lives and dies with the process.
+#[derive(Debug, Default)]
+pub struct NoJournal;
+
+impl Journal for NoJournal {
+    fn probe_ran(&self, _: &ProbeResult) {}
+    fn transitions(&self, _: &[HistoryEntry]) {}
+    fn silence_saved(&self, _: &Silence) {}
+}
 
 /// Everything the monitor needs, as the hub maps it from the spec.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -88,6 +111,7 @@ struct Inner {
     probes: Mutex<BTreeMap<String, ProbeStatus>>,
     dispatcher: Dispatcher,
     clock: Clock,
+    journal: Arc<dyn Journal>,
 }
 
 /// The monitor: cheap to clone, shared by the loops and the API.
@@ -103,7 +127,17 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 impl Monitor {
     /// Builds the notifiers and starts the notification queue (so it needs a Tokio runtime).
+    /// Nothing is persisted: see [`Monitor::with_journal`].
     pub fn new(config: &MonitorConfig, clock: Clock) -> Result<Monitor> {
+        Self::with_journal(config, clock, Arc::new(NoJournal))
+    }
+
+    /// Like [`Monitor::new`], handing probe results, alert transitions and silences to `journal`.
+    pub fn with_journal(
+        config: &MonitorConfig,
+        clock: Clock,
+        journal: Arc<dyn Journal>,
+    ) -> Result<Monitor> {
         let notifiers = config
             .notifiers
             .iter()
@@ -120,6 +154,7 @@ impl Monitor {
                 probes: Mutex::new(BTreeMap::new()),
                 dispatcher,
                 clock,
+                journal,
             }),
         })
     }
@@ -129,8 +164,51 @@ impl Monitor {
         lock(&self.inner.hosts).insert(facts.host.clone(), facts);
     }
 
-    /// A probe result (from the hub's scheduler or an agent's probe).
+    /// Puts back what a journal kept: history (oldest first) and silences. Call before running.
+    pub fn restore(&self, history: Vec<HistoryEntry>, silences: Vec<Silence>) {
+        let mut engine = lock(&self.inner.engine);
+        engine.restore_history(history);
+        for s in silences {
+            let id = s.id.clone();
+            if let Err(e) = engine.add_silence(s) {
+                tracing::warn!(silence = %id, error = %e, "A stored silence is not valid; skipped");
+            }
+        }
+    }
+
+    /// Adds a silence (journaled); returns its id.
+    pub fn add_silence(&self, silence: Silence) -> Result<String> {
+        let mut engine = lock(&self.inner.engine);
+        let id = engine.add_silence(silence)?;
+        if let Some(saved) = engine.silences().iter().find(|s| s.id == id) {
+            self.inner.journal.silence_saved(saved);
+        }
+        Ok(id)
+    }
+
+    /// Ends a silence now (journaled); false when there is none with that id.
+    pub fn expire_silence(&self, id: &str) -> bool {
+        let now = self.now();
+        let expired = lock(&self.inner.engine).expire_silence(id, now);
+        if let Some(s) = &expired {
+            self.inner.journal.silence_saved(s);
+        }
+        expired.is_some()
+    }
+
+    /// A probe result that the journal already has (an agent's, stored with its batch): it
+    /// counts for the rules and the probe list but is not journaled again.
+    pub fn observe_probe(&self, result: ProbeResult) {
+        self.remember_probe(result);
+    }
+
+    /// A probe result from the hub's scheduler: journaled, and counted for the rules.
     pub fn record_probe(&self, result: ProbeResult) {
+        self.inner.journal.probe_ran(&result);
+        self.remember_probe(result);
+    }
+
+    fn remember_probe(&self, result: ProbeResult) {
         lock(&self.inner.pending).push(ProbeFact::from(&result));
         let mut probes = lock(&self.inner.probes);
         let status = probes
@@ -152,7 +230,14 @@ impl Monitor {
             hosts: lock(&self.inner.hosts).values().cloned().collect(),
             probe_results: std::mem::take(&mut *lock(&self.inner.pending)),
         };
-        let notifications = lock(&self.inner.engine).evaluate(now, &self.inner.desired, &observed);
+        let (notifications, fresh) = {
+            let mut engine = lock(&self.inner.engine);
+            let notifications = engine.evaluate(now, &self.inner.desired, &observed);
+            (notifications, engine.take_fresh_history())
+        };
+        if !fresh.is_empty() {
+            self.inner.journal.transitions(&fresh);
+        }
         for n in &notifications {
             self.inner.dispatcher.submit(n.clone());
         }

@@ -18,7 +18,8 @@ use serde_json::{Value, json};
     cloudctl alerts silence add container=vault-* alertname=drift_not_running --for 30m\n  \
     cloudctl alerts silence list\n  \
     cloudctl alerts silence expire s1\n  \
-    cloudctl alerts test-notify --severity warning\n\n\
+    cloudctl alerts test-notify --severity warning\n  \
+    cloudctl alerts probes                 every probe: up/down, latency, uptime 24h/7d/30d/365d\n\n\
     The hub is found at --hub or CLOUDCTL_HUB (default http://127.0.0.1:7070).")]
 pub struct Args {
     #[command(subcommand)]
@@ -48,6 +49,9 @@ enum Sub {
     /// Hold back notifications for alerts that match.
     #[command(subcommand)]
     Silence(SilenceSub),
+    /// Every probe (the hub's, and agents' as HOST/PROBE) with its latest result and uptime
+    /// over 24 h, 7 d, 30 d and 365 d.
+    Probes,
     /// Send a test notification through the configured routes.
     TestNotify {
         /// Route it as this severity.
@@ -96,6 +100,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let (method, path, body) = match &args.command {
         Sub::List => (Method::GET, "/api/v1/alerts".to_owned(), None),
         Sub::History => (Method::GET, "/api/v1/alerts/history".to_owned(), None),
+        Sub::Probes => (Method::GET, "/api/v1/probes".to_owned(), None),
         Sub::Silence(SilenceSub::List) => (Method::GET, "/api/v1/alerts/silences".to_owned(), None),
         Sub::Silence(SilenceSub::Add {
             matchers,
@@ -179,8 +184,8 @@ fn text(command: &Sub, answer: &Value) -> String {
         Sub::History => {
             for h in rows("history") {
                 out.push_str(&format!(
-                    "{:>10}  {:<9} {:<24} {}\n",
-                    h["at"],
+                    "{}  {:<9} {:<24} {}\n",
+                    time_text(h["at"].as_i64()),
                     s(&h["transition"]),
                     s(&h["alertname"]),
                     s(&h["summary"])
@@ -223,12 +228,13 @@ fn text(command: &Sub, answer: &Value) -> String {
                 out.push_str(&format!(
                     "{:<6} {state:<7} until {}  {}  {}\n",
                     s(&silence["id"]),
-                    silence["ends_at"],
+                    time_text(silence["ends_at"].as_i64()),
                     matchers.join(" "),
                     s(&silence["comment"])
                 ));
             }
         }
+        Sub::Probes => out.push_str(&probes_table(&rows("probes"))),
         Sub::Silence(SilenceSub::Add { .. }) => {
             out.push_str(&format!("Silence {} added.\n", s(&answer["id"])))
         }
@@ -240,4 +246,58 @@ fn text(command: &Sub, answer: &Value) -> String {
         }
     }
     out
+}
+
+/// Seconds since the Unix epoch as RFC 3339 (UTC); `-` when absent.
+fn time_text(secs: Option<i64>) -> String {
+    match secs {
+        Some(s) if s >= 0 => humantime::format_rfc3339_seconds(
+            std::time::UNIX_EPOCH + std::time::Duration::from_secs(s as u64),
+        )
+        .to_string(),
+        _ => "-".to_owned(),
+    }
+}
+
+fn probes_table(probes: &[Value]) -> String {
+    if probes.is_empty() {
+        return "No probes yet (the hub probes the spec's public URLs; agents their VM's ports).\n"
+            .to_owned();
+    }
+    let pct = |v: &Value| match v.as_f64() {
+        Some(p) => format!("{p:.2}%"),
+        None => "-".to_owned(),
+    };
+    let mut table = comfy_table::Table::new();
+    table.set_header([
+        "PROBE", "FROM", "STATUS", "LATENCY", "24H", "7D", "30D", "365D", "WHY",
+    ]);
+    for p in probes {
+        let latest = &p["latest"];
+        let status = match latest["ok"].as_bool() {
+            Some(true) => "up",
+            Some(false) => "DOWN",
+            None => "unknown",
+        };
+        let latency = match latest["latency_ms"].as_f64() {
+            Some(ms) if ms > 0.0 => format!("{ms:.0} ms"),
+            _ => "-".to_owned(),
+        };
+        let up = &p["uptime"];
+        table.add_row([
+            p["name"].as_str().unwrap_or("").to_owned(),
+            p["source"].as_str().unwrap_or("").to_owned(),
+            status.to_owned(),
+            latency,
+            pct(&up["24h"]),
+            pct(&up["7d"]),
+            pct(&up["30d"]),
+            pct(&up["365d"]),
+            latest["failure"]["message"]
+                .as_str()
+                .unwrap_or("")
+                .to_owned(),
+        ]);
+    }
+    format!("{table}\n")
 }

@@ -21,7 +21,12 @@ use cloudctl_hub::{HubOptions, clock};
     cloudctl hub token create --read dashboard      a token for the read API\n  \
     cloudctl hub token list\n  \
     cloudctl hub token revoke oci-f-micro_1\n  \
-    cloudctl hub import /srv/sync/metrics           ingest `cloudctl agent --once` snapshots\n\n\
+    cloudctl hub import /srv/sync/metrics           ingest `cloudctl agent --once` snapshots\n  \
+    cloudctl hub --no-monitor                       store and serve only: no probes, no alerts\n\n\
+    The hub probes every public URL of the spec (a redirect to the auth portal counts as up),\n\
+    evaluates the spec's alert rules on what agents report, and notifies through the spec's\n\
+    email relay, webhook or ntfy. Probe results (uptime over 24 h, 7 d, 30 d, 365 d), alert\n\
+    history and silences are kept in the database and survive restarts.\n\
     Reads need a read token unless the hub listens on a loopback address only.\n\
     Log level: CLOUDCTL_LOG=debug."
 )]
@@ -48,6 +53,13 @@ pub struct Args {
     /// How often retention runs.
     #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = parse_duration)]
     retention_every: Duration,
+    /// Do not run the monitor (probes of the spec's URLs, alert rules, notifications): only
+    /// receive, keep and serve what agents send.
+    #[arg(long)]
+    no_monitor: bool,
+    /// The agents' interval: a host is silent after N of them, and rules run this often.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
+    agent_interval: Duration,
 }
 
 /// The hub's database file.
@@ -181,18 +193,41 @@ fn serve(args: &Args, db: PathBuf) -> anyhow::Result<ExitCode> {
         store,
         expected_hosts: super::export::expected_hosts(spec.as_ref()),
     };
+    let setup = match (&spec, args.no_monitor) {
+        (Some(spec), false) => {
+            let (setup, warnings) =
+                cloudctl_hub::monitor::MonitorSetup::from_spec(spec, args.agent_interval);
+            for warning in warnings {
+                tracing::warn!(%warning, "Monitor");
+            }
+            Some(setup)
+        }
+        _ => None,
+    };
     let listen = args.listen;
     runtime()?.block_on(async move {
         let listener = tokio::net::TcpListener::bind(listen)
             .await
             .with_context(|| format!("cannot listen on {listen}; is another hub running there?"))?;
         eprintln!(
-            "cloudctl hub on http://{listen}  (database {})",
-            options.store.path.display()
+            "cloudctl hub on http://{listen}  (database {}; {})",
+            options.store.path.display(),
+            match &setup {
+                Some(s) => format!(
+                    "monitor on: {} probes, {} notifiers",
+                    s.config.probes.len(),
+                    s.config.notifiers.len()
+                ),
+                None => "monitor off".to_owned(),
+            }
         );
-        cloudctl_hub::serve(listener, options, shutdown_signal())
-            .await
-            .context("the hub stopped with an error")
+        match setup {
+            Some(setup) => {
+                cloudctl_hub::monitor::serve_with(listener, options, setup, shutdown_signal()).await
+            }
+            None => cloudctl_hub::serve(listener, options, shutdown_signal()).await,
+        }
+        .context("the hub stopped with an error")
     })?;
     Ok(ExitCode::SUCCESS)
 }

@@ -137,11 +137,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let expected = super::export::expected_hosts(spec.as_ref());
     let monitor = match (&spec, args.monitor) {
         (Some(spec), true) => {
-            let (config, warnings) = cloudctl_hub::monitor::config_from_spec(spec);
+            let (setup, warnings) =
+                cloudctl_hub::monitor::MonitorSetup::from_spec(spec, args.interval);
             for warning in warnings {
                 tracing::warn!(%warning, "Monitor");
             }
-            Some(config)
+            Some(setup)
         }
         _ => None,
     };
@@ -202,16 +203,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             let _ = hub_stop.wait_for(|s| *s).await;
             let _ = agent_finished.await;
         };
-        let interval = args.interval;
         let options = HubOptions {
             store: StoreConfig::new(db.clone()),
             expected_hosts: expected,
         };
         let hub_task = async move {
             let served = match monitor {
-                Some(config) => {
-                    cloudctl_hub::monitor::serve(listener, options, config, interval, hub_shutdown)
-                        .await
+                Some(setup) => {
+                    cloudctl_hub::monitor::serve_with(listener, options, setup, hub_shutdown).await
                 }
                 None => cloudctl_hub::serve(listener, options, hub_shutdown).await,
             };

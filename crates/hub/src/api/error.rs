@@ -61,6 +61,14 @@ impl ApiError {
         }
     }
 
+    /// A 404 with a reason and a hint.
+    pub fn not_found(reason: impl Into<String>, hint: impl Into<String>) -> Self {
+        ApiError::NotFound {
+            reason: reason.into(),
+            hint: hint.into(),
+        }
+    }
+
     fn parts(self) -> (StatusCode, String, Option<String>) {
         match self {
             ApiError::Unauthorized { reason, hint } => {

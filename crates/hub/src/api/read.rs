@@ -129,7 +129,7 @@ fn bad_query(e: QueryRejection) -> ApiError {
 }
 
 /// `90s`, `15m`, `24h`, `7d` → milliseconds.
-fn parse_span(text: &str) -> Option<i64> {
+pub(crate) fn parse_span(text: &str) -> Option<i64> {
     let text = text.trim();
     let split = text.find(|c: char| !c.is_ascii_digit())?;
     let (n, unit) = text.split_at(split);

@@ -8,8 +8,10 @@
 //! Memory is bounded by construction: a bounded job queue, a bounded series-id cache, a fixed
 //! SQLite page cache per connection and a fixed number of connections.
 
+pub mod alerts;
 mod compact;
 mod pool;
+pub mod probes;
 pub mod read;
 pub mod record;
 pub mod retention;
@@ -22,6 +24,7 @@ use std::sync::{Arc, Mutex};
 use rusqlite::Connection;
 use tokio::sync::{mpsc, oneshot};
 
+pub use probes::{ProbeRun, ProbeSource, ProbeSummary, Uptime};
 pub use record::{
     BatchInfo, BatchRecord, HostRow, IngestOutcome, Point, Resolution, SeriesAnswer, SeriesData,
     SeriesInfo, SeriesPoint, SeriesQuery, Snapshot, labels,

@@ -34,6 +34,8 @@ pub struct BatchRecord {
     /// The latest non-numeric state (containers, sockets, top processes …) as JSON, with the time
     /// it describes; kept only if newer than what the store has.
     pub snapshot: Option<Snapshot>,
+    /// Results of the agent's own probes (named `host/probe`), stored with their uptime.
+    pub probe_runs: Vec<crate::store::ProbeRun>,
 }
 
 /// A host's latest state as a JSON document.

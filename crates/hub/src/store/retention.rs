@@ -43,6 +43,12 @@ pub struct RetentionReport {
     pub hour: u64,
     /// Batch records deleted (their sequences stay known as duplicates through `seq_floor`).
     pub batches: u64,
+    /// Raw probe runs deleted (kept as long as raw samples).
+    pub probe_runs: u64,
+    /// Hourly probe buckets deleted (kept as long as 1 h rollups).
+    pub probe_hours: u64,
+    /// Alert history entries deleted (kept as long as 1 h rollups).
+    pub alert_history: u64,
 }
 
 /// Series handled per transaction, so ingest waits at most one short step.
@@ -99,5 +105,14 @@ pub fn enforce(
         [],
     )? as u64;
     tx.commit()?;
+
+    (report.probe_runs, report.probe_hours) =
+        crate::store::probes::enforce(conn, raw_cut, hour_cut)?;
+    // Silences are kept a day past their end, as the engine keeps them.
+    report.alert_history = crate::store::alerts::enforce(
+        conn,
+        hour_cut.div_euclid(1000),
+        now_ms.div_euclid(1000) - 86_400,
+    )?;
     Ok(report)
 }

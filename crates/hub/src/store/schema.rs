@@ -89,6 +89,52 @@ CREATE TABLE staging (
     value     REAL NOT NULL
 );
 "#,
+    r#"
+-- Probe runs, from the hub's scheduler and from agents (named `host/probe`): each run raw (kept
+-- like raw samples), and hourly buckets (kept like 1 h rollups) for uptime over 7 d to 365 d.
+CREATE TABLE probes (
+    name       TEXT PRIMARY KEY,
+    kind       TEXT NOT NULL,
+    source     TEXT NOT NULL CHECK (source IN ('hub', 'agent')),
+    host       TEXT,
+    service    TEXT,
+    target     TEXT,
+    last_ts_ms INTEGER NOT NULL,
+    last_ok    INTEGER NOT NULL,
+    last_error TEXT
+);
+CREATE TABLE probe_runs (
+    name       TEXT NOT NULL,
+    ts_ms      INTEGER NOT NULL,
+    ok         INTEGER NOT NULL,
+    latency_ms REAL,
+    error      TEXT,
+    PRIMARY KEY (name, ts_ms)
+) WITHOUT ROWID;
+CREATE TABLE probe_rollup_1h (
+    name        TEXT NOT NULL,
+    bucket_ms   INTEGER NOT NULL,
+    runs        INTEGER NOT NULL,
+    passed      INTEGER NOT NULL,
+    latency_n   INTEGER NOT NULL,
+    latency_sum REAL NOT NULL,
+    latency_min REAL,
+    latency_max REAL,
+    PRIMARY KEY (name, bucket_ms)
+) WITHOUT ROWID;
+-- Alert transitions (the engine's history) and silences, so a restart forgets neither.
+CREATE TABLE alert_history (
+    id    INTEGER PRIMARY KEY,
+    at    INTEGER NOT NULL,
+    entry TEXT NOT NULL
+);
+CREATE INDEX alert_history_at ON alert_history (at);
+CREATE TABLE silences (
+    id      TEXT PRIMARY KEY,
+    ends_at INTEGER NOT NULL,
+    body    TEXT NOT NULL
+);
+"#,
 ];
 
 /// The schema version this build writes.

@@ -158,6 +158,7 @@ fn ingest_batch(
         batch.agent_version,
         i64::try_from(batch.dropped).unwrap_or(i64::MAX),
     ])?;
+    crate::store::probes::write_runs(tx, &batch.probe_runs)?;
     if let Some(snapshot) = &batch.snapshot {
         tx.prepare_cached(
             "UPDATE hosts SET snapshot_ms = ?2, snapshot = ?3

@@ -1,5 +1,6 @@
 // What the end-to-end test checks beyond features: the Content-Security-Policy is never violated,
 // axe-core finds nothing serious, and the keyboard reaches the controls with a visible focus.
+import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
@@ -37,9 +38,10 @@ export async function watchCsp(context) {
 
 /**
  * Runs axe-core on the page as it is; returns the serious and critical violations, one line each
- * with its rule, impact, help and the first offending elements.
+ * with its rule, impact, help and the first offending elements. With `report`, every violation
+ * (minor and moderate too) is written to that JSON file.
  */
-export async function audit(page) {
+export async function audit(page, report) {
 	if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ path: AXE });
 	const violations = await page.evaluate(async () => {
 		const r = await window.axe.run(document, { resultTypes: ['violations'] });
@@ -50,6 +52,7 @@ export async function audit(page) {
 			nodes: v.nodes.map((n) => `${n.target.join(' ')}${n.failureSummary ? ` (${n.failureSummary.replace(/\s+/g, ' ')})` : ''}`)
 		}));
 	});
+	if (report) writeFileSync(report, JSON.stringify(violations, null, 1));
 	return violations
 		.filter((v) => FAILING.has(v.impact))
 		.map((v) => `${v.impact} ${v.id}: ${v.help} — ${v.nodes.length} element(s): ${v.nodes.slice(0, 3).join('; ')}`);

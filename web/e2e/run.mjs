@@ -148,8 +148,25 @@ async function main() {
 	page.on('pageerror', (e) => errors.push(e.message));
 
 	try {
-		await page.goto(url);
+		const first = await page.goto(url);
 		await page.waitForSelector('[data-testid="mode"][data-mode="online"]', { timeout: 20_000 });
+
+		await check('the page carries its Content-Security-Policy, and a violation is caught', async () => {
+			const h = first.headers();
+			const csp = h['content-security-policy'] ?? '';
+			assert(/script-src 'self' 'sha256-/.test(csp) && csp.endsWith("frame-ancestors 'none'"), `CSP: ${csp}`);
+			assert(!csp.includes('unsafe-inline'), `CSP: ${csp}`);
+			assert(h['x-frame-options'] === 'DENY' && h['x-content-type-options'] === 'nosniff', JSON.stringify(h));
+			// A planted inline style is refused, and the watcher reports it (then it is forgotten).
+			await page.evaluate(() => document.body.insertAdjacentHTML('beforeend', '<div id="csp-planted" style="color: red"></div>'));
+			const deadline = Date.now() + 5_000;
+			while (cspViolations.length === 0 && Date.now() < deadline) await new Promise((ok) => setTimeout(ok, 50));
+			const colour = await page.evaluate(() => getComputedStyle(document.getElementById('csp-planted')).color);
+			await page.evaluate(() => document.getElementById('csp-planted').remove());
+			const caught = cspViolations.splice(0);
+			assert(caught.some((v) => v.directive === 'style-src-attr'), `not reported: ${JSON.stringify(caught)}`);
+			assert(colour !== 'rgb(255, 0, 0)', 'the inline style was applied');
+		});
 
 		await check('every service of the spec is shown, grouped by category', async () => {
 			for (const id of SERVICES) await page.waitForSelector(`[data-service="${id}"]`, { timeout: 10_000 });
@@ -286,22 +303,37 @@ async function main() {
 					await ap.goto(url);
 					await ap.click('[data-testid="view-cards"]');
 					await ap.waitForSelector('[data-testid="services-card"] [data-health]');
-					const found = await audit(ap);
+					const found = await audit(ap, join(ARTIFACTS, `axe-cards-${theme}.json`));
 					assert(found.length === 0, found.join('\n'));
 				});
 				await check(`accessibility (axe-core): services as a list, ${theme} theme`, async () => {
 					await ap.click('[data-testid="view-list"]');
 					await ap.waitForSelector('[data-testid="services-row"] [data-health]');
-					const found = await audit(ap);
+					const found = await audit(ap, join(ARTIFACTS, `axe-list-${theme}.json`));
 					assert(found.length === 0, found.join('\n'));
 					await ap.click('[data-testid="view-cards"]');
 				});
 				await check(`accessibility (axe-core): monitoring, ${theme} theme`, async () => {
 					await ap.goto(url + '#/monitoring');
 					await ap.waitForSelector('[data-testid="chart"] canvas', { timeout: 20_000 });
-					const found = await audit(ap);
+					const found = await audit(ap, join(ARTIFACTS, `axe-monitoring-${theme}.json`));
 					assert(found.length === 0, found.join('\n'));
-					await shot(ap, `a11y-monitoring-${theme}`);
+				});
+				await check(`accessibility (axe-core): services and monitoring on a phone, ${theme} theme`, async () => {
+					await ap.setViewportSize({ width: 390, height: 844 });
+					// Two frames: the layout and the app's resize observers settle.
+					const settle = () => ap.evaluate(() => new Promise((ok) => requestAnimationFrame(() => requestAnimationFrame(ok))));
+					try {
+						await settle();
+						const found = await audit(ap, join(ARTIFACTS, `axe-phone-monitoring-${theme}.json`));
+						await ap.goto(url);
+						await ap.waitForSelector('[data-testid="services-card"] [data-health]');
+						await settle();
+						found.push(...(await audit(ap, join(ARTIFACTS, `axe-phone-services-${theme}.json`))));
+						assert(found.length === 0, found.join('\n'));
+					} finally {
+						await ap.setViewportSize({ width: 1280, height: 900 });
+					}
 				});
 				if (theme === 'light') {
 					await ap.goto(url);

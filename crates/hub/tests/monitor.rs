@@ -214,3 +214,94 @@ async fn the_hub_serves_the_alerts_of_what_its_agents_report() {
     let _ = stop.send(());
     hub.await.unwrap().unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_specs_checks_and_overrides_become_probes_and_rules() {
+    let mut spec = cloudctl_spec::default_spec().unwrap();
+    let (config, _) = config_from_spec(&spec);
+    // The default spec checks the mail suite's SMTP and IMAP, on the mail service's host.
+    let smtp = config
+        .probes
+        .iter()
+        .find(|p| p.name == "mail-smtp-submission")
+        .expect("the mail suite's SMTP check is a probe");
+    assert!(matches!(smtp.check, ProbeKind::Smtp(_)));
+    assert_eq!(
+        (smtp.host.as_deref(), smtp.service.as_deref()),
+        (Some("oci-f-micro_1"), Some("mail"))
+    );
+    assert!(matches!(
+        config
+            .probes
+            .iter()
+            .find(|p| p.name == "mail-imaps")
+            .map(|p| &p.check),
+        Some(ProbeKind::Imap(_))
+    ));
+    // Overrides: oci-p-flex_1's disk alerts at 95%, other limits stay the defaults.
+    let flex = &config.rules.hosts["oci-p-flex_1"];
+    assert_eq!(flex.disk_pct, Some(95.0));
+    assert_eq!(flex.cpu_pct, None);
+
+    // Checks against real servers of this test: a listener (up) and a closed port (down); and a
+    // database check whose password secret is not set is left out, with a warning naming it.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let check =
+        |v: serde_json::Value| -> cloudctl_spec::Check { serde_json::from_value(v).unwrap() };
+    spec.monitoring.checks.clear();
+    spec.monitoring.checks.insert(
+        "db-up".into(),
+        check(serde_json::json!({"kind": "tcp", "target": listener.local_addr().unwrap().to_string(), "service": "mail", "timeout": "2s"})),
+    );
+    spec.monitoring.checks.insert(
+        "db-down".into(),
+        check(serde_json::json!({"kind": "tcp", "target": closed.to_string(), "host": "oci-p-flex_1"})),
+    );
+    spec.monitoring.checks.insert(
+        "db-login".into(),
+        check(serde_json::json!({"kind": "postgres", "target": "127.0.0.1:5432", "user": "cloudctl", "password": "hub_alert_webhook"})),
+    );
+    let secret_env = spec.secrets["hub_alert_webhook"].env.clone();
+    let (config, warnings) = config_from_spec(&spec);
+    let find = |name: &str| config.probes.iter().find(|p| p.name == name);
+    if secret_env.is_some_and(|v| std::env::var(v).is_err()) {
+        assert!(find("db-login").is_none());
+        assert!(
+            warnings
+                .iter()
+                .any(|w| w.starts_with("monitoring.checks.db-login:")
+                    && w.contains("hub_alert_webhook")),
+            "{warnings:?}"
+        );
+    }
+    let up = find("db-up").unwrap();
+    assert_eq!(up.timeout, Duration::from_secs(2));
+    assert_eq!(
+        up.interval,
+        Duration::from_secs(30),
+        "the spec's probe interval"
+    );
+    let run = |def: &cloudctl_probes::ProbeDef| {
+        let def = def.clone();
+        async move {
+            let probe = cloudctl_probes::build(&def).unwrap();
+            cloudctl_probes::run_once(&def, probe.as_ref()).await
+        }
+    };
+    let result = run(up).await;
+    assert!(result.ok, "{result:?}");
+    assert_eq!(result.service.as_deref(), Some("mail"));
+    let result = run(find("db-down").unwrap()).await;
+    assert!(!result.ok);
+    assert!(
+        result
+            .failure
+            .as_ref()
+            .is_some_and(|f| f.message.contains("refused")),
+        "{result:?}"
+    );
+}

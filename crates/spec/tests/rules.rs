@@ -114,6 +114,38 @@ fn the_base_spec_is_clean() {
 #[case::unknown_variant(Some(("    status: on\n", "    status: running\n")), "", "spec.invalid-value", "services.web.status", "base.yaml:35:5", "`running` is not allowed here")]
 #[case::bad_size(Some(("{ram: 100MB,", "{ram: 100 parsecs,")), "", "spec.invalid-value", "services.web.components.web-app.resources.ram", "base.yaml:44:21", "`parsecs` is not a size unit")]
 #[case::wrong_type(Some(("        port: 8080\n", "        port: eighty\n")), "", "spec.type", "services.web.components.web-app.port", "base.yaml:43:9", "invalid type: string \"eighty\", expected u16")]
+#[case::override_unknown_host(
+    None,
+    "monitoring:\n  overrides:\n    hosts:\n      appz: {disk: {above: 95, for: 10m}}\n",
+    "refs.unknown",
+    "monitoring.overrides.hosts.appz",
+    "case.yaml:4:7",
+    "no host `appz` is defined"
+)]
+#[case::check_unknown_service(
+    None,
+    "monitoring:\n  checks:\n    mail-smtp: {kind: smtp, target: \"mail.example.org:587\", service: mial}\n",
+    "refs.unknown",
+    "monitoring.checks.mail-smtp.service",
+    "case.yaml:3:61",
+    "no service `mial` is defined"
+)]
+#[case::check_target_without_port(
+    None,
+    "monitoring:\n  checks:\n    mail-smtp:\n      kind: smtp\n      target: mail.example.org\n",
+    "checks.target",
+    "monitoring.checks.mail-smtp.target",
+    "case.yaml:5:7",
+    "a smtp check needs host:port as its target, not `mail.example.org`"
+)]
+#[case::check_field_of_another_kind(
+    None,
+    "monitoring:\n  checks:\n    db:\n      kind: tcp\n      target: \"10.0.0.2:5432\"\n      keyword: ok\n",
+    "checks.field",
+    "monitoring.checks.db.keyword",
+    "case.yaml:6:7",
+    "a tcp check has no `keyword`"
+)]
 #[case::unknown_section(
     None,
     "servics: {}\n",

@@ -11,8 +11,8 @@ use cloudctl_alerts::{
     Desired, DesiredHost, DesiredService, Limits, PortRule, Proto, Quota, RulesConfig, Severity,
 };
 use cloudctl_probes::{ProbeDef, ProbeKind, Secret, TlsOptions, kinds};
-use cloudctl_spec::Spec;
 use cloudctl_spec::units::BandwidthPeriod;
+use cloudctl_spec::{MinSeverity, RuleOverride, Spec, Threshold};
 
 /// An average month, for quotas counted per month.
 const MONTH: Duration = Duration::from_secs(2_629_746);
@@ -75,8 +75,19 @@ pub fn config_from_spec(spec: &Spec) -> (MonitorConfig, Vec<String>) {
         quota_pct: Some(t.bandwidth_quota),
         ..Limits::default()
     };
+    let overrides = &m.overrides;
     let rules = RulesConfig {
         defaults,
+        hosts: overrides
+            .hosts
+            .iter()
+            .map(|(id, o)| (id.clone(), limits(o)))
+            .collect(),
+        services: overrides
+            .services
+            .iter()
+            .map(|(id, o)| (id.clone(), limits(o)))
+            .collect(),
         ..RulesConfig::default()
     };
 
@@ -158,26 +169,15 @@ pub fn config_from_spec(spec: &Spec) -> (MonitorConfig, Vec<String>) {
         }
     }
 
-    let mut notifiers = Vec::new();
-    let secret = |id: &str, warnings: &mut Vec<String>| -> Option<Secret> {
-        let Some(reference) = spec.secrets.get(id) else {
-            warnings.push(format!("secret `{id}` is not declared under secrets"));
-            return None;
-        };
-        let value = match (&reference.env, &reference.file) {
-            (Some(env), _) => std::env::var(env).ok(),
-            (None, Some(file)) => std::fs::read_to_string(file)
-                .ok()
-                .map(|v| v.trim().to_owned()),
-            (None, None) => None,
-        };
-        if value.is_none() {
-            warnings.push(format!(
-                "secret `{id}` is not set ({reference:?}); its notifier is off"
-            ));
+    for (name, check) in &m.checks {
+        match super::checks::probe(spec, name, check, &mut warnings) {
+            Ok(def) => probes.push(def),
+            Err(e) => warnings.push(format!("monitoring.checks.{name}: {e}")),
         }
-        value.map(Secret::new)
-    };
+    }
+
+    let mut notifiers = Vec::new();
+    let secret = |id: &str, warnings: &mut Vec<String>| resolve_secret(spec, id, warnings);
     if let (Some(relay), false) = (&spec.access.smtp, m.notify.email.is_empty())
         && let Some(password) = secret(&relay.password, &mut warnings)
     {
@@ -227,14 +227,18 @@ pub fn config_from_spec(spec: &Spec) -> (MonitorConfig, Vec<String>) {
             )),
         }
     }
-    let routes = if notifiers.is_empty() {
-        Vec::new()
-    } else {
-        vec![Route {
-            min_severity: Severity::Warning,
-            notifiers: notifiers.iter().map(|n| n.name.clone()).collect(),
-        }]
-    };
+    let wanted = &m.notify.routes;
+    let routes = notifiers
+        .iter()
+        .map(|n| Route {
+            min_severity: severity(match n.name.as_str() {
+                "email" => wanted.email,
+                "webhook" => wanted.webhook,
+                _ => wanted.ntfy,
+            }),
+            notifiers: vec![n.name.clone()],
+        })
+        .collect();
     (
         MonitorConfig {
             probes,
@@ -253,5 +257,60 @@ fn proto(label: &str) -> Proto {
         Proto::Udp
     } else {
         Proto::Tcp
+    }
+}
+
+/// A secret's value from the reference the spec holds (an environment variable or a file); `None`
+/// with a warning when it is not declared or not set.
+pub fn resolve_secret(spec: &Spec, id: &str, warnings: &mut Vec<String>) -> Option<Secret> {
+    let Some(reference) = spec.secrets.get(id) else {
+        warnings.push(format!("secret `{id}` is not declared under secrets"));
+        return None;
+    };
+    let value = match (&reference.env, &reference.file) {
+        (Some(env), _) => std::env::var(env).ok(),
+        (None, Some(file)) => std::fs::read_to_string(file)
+            .ok()
+            .map(|v| v.trim().to_owned()),
+        (None, None) => None,
+    };
+    if value.is_none() {
+        warnings.push(format!(
+            "secret `{id}` is not set ({reference:?}); what needs it is off"
+        ));
+    }
+    value.map(Secret::new)
+}
+
+/// Rule limits from a spec override (only what it sets).
+fn limits(o: &RuleOverride) -> Limits {
+    let pair = |t: &Option<Threshold>| (t.as_ref().map(|t| t.above), t.as_ref().map(|t| t.for_.0));
+    let (cpu_pct, cpu_for) = pair(&o.cpu);
+    let (memory_pct, memory_for) = pair(&o.memory);
+    let (disk_pct, disk_for) = pair(&o.disk);
+    let (swap_pct, swap_for) = pair(&o.swap);
+    Limits {
+        cpu_pct,
+        cpu_for,
+        memory_pct,
+        memory_for,
+        disk_pct,
+        disk_for,
+        swap_pct,
+        swap_for,
+        silent_intervals: o.host_silent_intervals,
+        probe_fail_after: o.probe_failures,
+        probe_resolve_after: o.probe_recoveries,
+        cert_days: o.cert_expiry_days.map(i64::from),
+        quota_pct: o.bandwidth_quota,
+        ..Limits::default()
+    }
+}
+
+fn severity(min: MinSeverity) -> Severity {
+    match min {
+        MinSeverity::Info => Severity::Info,
+        MinSeverity::Warning => Severity::Warning,
+        MinSeverity::Critical => Severity::Critical,
     }
 }

@@ -7,6 +7,7 @@
 //! `cloudctl-probes`.
 
 pub mod api;
+pub mod checks;
 pub mod config;
 pub mod facts;
 pub mod journal;

@@ -1,6 +1,7 @@
 //! The spec's types: what the user writes, after all files are merged.
 
 mod access;
+mod alerting;
 mod allocation;
 mod category;
 mod component;
@@ -14,6 +15,7 @@ mod security;
 mod service;
 
 pub use access::{Access, AuthMethod, GithubAccess, SmtpRelay, User};
+pub use alerting::{Check, CheckKind, CheckSecurity, MinSeverity, Overrides, Routes, RuleOverride};
 pub use allocation::Allocation;
 pub use category::{Category, Group};
 pub use component::{

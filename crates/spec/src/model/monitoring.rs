@@ -1,7 +1,9 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::Id;
+use indexmap::IndexMap;
+
+use super::{Check, Id, Overrides, Routes};
 use crate::units::HumanDuration;
 
 /// Where the hub runs, how often agents report, when to alert and whom to tell.
@@ -23,6 +25,12 @@ pub struct Monitoring {
     /// Whom to tell.
     #[serde(default)]
     pub notify: Notify,
+    /// Rule settings for one host or one service that differ from the defaults above.
+    #[serde(default, skip_serializing_if = "Overrides::is_empty")]
+    pub overrides: Overrides,
+    /// Probes besides the one every public URL gets, keyed by name (mail, databases, DNS, …).
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub checks: IndexMap<Id, Check>,
 }
 
 impl Default for Monitoring {
@@ -33,6 +41,8 @@ impl Default for Monitoring {
             thresholds: Thresholds::default(),
             probes: ProbeDefaults::default(),
             notify: Notify::default(),
+            overrides: Overrides::default(),
+            checks: IndexMap::new(),
         }
     }
 }
@@ -210,4 +220,7 @@ pub struct Notify {
     /// ntfy topic URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ntfy: Option<String>,
+    /// The lowest severity each notifier is told about.
+    #[serde(default, skip_serializing_if = "Routes::is_default")]
+    pub routes: Routes,
 }

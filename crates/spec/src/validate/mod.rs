@@ -4,6 +4,7 @@
 mod auth;
 mod availability;
 mod capacity;
+mod checks;
 mod exposure;
 mod free_tier;
 mod ids;
@@ -45,6 +46,7 @@ const RULES: &[Rule] = &[
     exposure::check,
     availability::check,
     secrets::check,
+    checks::check,
 ];
 
 /// Runs every rule; returns the load problems and rule findings, located and sorted.

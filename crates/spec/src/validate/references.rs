@@ -108,6 +108,37 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             &spec.secrets,
         );
     }
+    let overrides = &spec.monitoring.overrides;
+    for host in overrides.hosts.keys() {
+        let path = child("monitoring.overrides.hosts", host);
+        refs.expect(&path, host, "hosts", &spec.hosts);
+    }
+    for service in overrides.services.keys() {
+        let path = child("monitoring.overrides.services", service);
+        refs.expect(&path, service, "services", &spec.services);
+    }
+    for (name, check) in &spec.monitoring.checks {
+        let path = child("monitoring.checks", name);
+        if let Some(service) = &check.service {
+            refs.expect(
+                &child(&path, "service"),
+                service,
+                "services",
+                &spec.services,
+            );
+        }
+        if let Some(host) = &check.host {
+            refs.expect(&child(&path, "host"), host, "hosts", &spec.hosts);
+        }
+        if let Some(password) = &check.password {
+            refs.expect(
+                &child(&path, "password"),
+                password,
+                "secrets",
+                &spec.secrets,
+            );
+        }
+    }
 }
 
 fn check_service(refs: &mut Refs<'_, '_>, id: &str, service: &crate::model::Service) {

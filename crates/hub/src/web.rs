@@ -8,8 +8,9 @@
 //! Every file goes out with the security headers of the spec's B13 defaults, tightened for a page
 //! that embeds nothing and is embedded nowhere: a Content-Security-Policy, `nosniff`,
 //! `no-referrer`, `X-Frame-Options: DENY` and a Permissions-Policy. The policy is the one the
-//! build carries in index.html's meta tag (SvelteKit's `kit.csp`, with the sha256 of its inline
-//! bootstrap script), so the header always matches the embedded build, plus
+//! build carries in index.html's meta tag (SvelteKit's `kit.csp`, completed by
+//! web/scripts/csp.mjs with the sha256 of the inline bootstrap script and of the templates'
+//! static style attributes), so the header always matches the embedded build, plus
 //! `frame-ancestors 'none'`, which a meta tag cannot express.
 
 use axum::body::Body;

@@ -57,9 +57,10 @@ pub struct Args {
     /// receive, keep and serve what agents send.
     #[arg(long)]
     no_monitor: bool,
-    /// The agents' interval: a host is silent after N of them, and rules run this often.
-    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
-    agent_interval: Duration,
+    /// The agents' interval: a host is silent after N of them, and rules run this often
+    /// [default: the spec's monitoring.interval].
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    agent_interval: Option<Duration>,
 }
 
 /// The hub's database file.
@@ -195,8 +196,8 @@ fn serve(args: &Args, db: PathBuf) -> anyhow::Result<ExitCode> {
     };
     let setup = match (&spec, args.no_monitor) {
         (Some(spec), false) => {
-            let (setup, warnings) =
-                cloudctl_hub::monitor::MonitorSetup::from_spec(spec, args.agent_interval);
+            let interval = args.agent_interval.unwrap_or(spec.monitoring.interval.0);
+            let (setup, warnings) = cloudctl_hub::monitor::MonitorSetup::from_spec(spec, interval);
             for warning in warnings {
                 tracing::warn!(%warning, "Monitor");
             }

@@ -169,3 +169,44 @@ async fn probe_runs_silences_and_alert_history_outlive_the_hub() {
     assert_eq!(status, 404);
     hub.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stored_record_it_cannot_read_is_skipped_not_fatal() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("hub.db");
+    {
+        let conn = cloudctl_hub::store::open_connection(&path, 1024).unwrap();
+        let far = 4_000_000_000_i64;
+        conn.execute(
+            "INSERT INTO silences (id, ends_at, body) VALUES ('s1', ?1, '{\"not\": \"a silence\"}'), ('s2', ?1, ?2)",
+            rusqlite::params![
+                far,
+                serde_json::to_string(&json!({
+                    "id": "s2", "matchers": [{"label": "host", "op": "equal", "value": "vm"}],
+                    "starts_at": 0, "ends_at": far, "created_by": "test", "comment": "kept"
+                }))
+                .unwrap()
+            ],
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO alert_history (at, entry) VALUES (1, 'garbage')",
+            [],
+        )
+        .unwrap();
+    }
+    let hub = start(&path, MonitorConfig::default()).await;
+    let silences = hub.get("/api/v1/alerts/silences").await;
+    let ids: Vec<&str> = silences["silences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["silence"]["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["s2"], "{silences}");
+    assert_eq!(
+        hub.get("/api/v1/alerts/history").await["history"],
+        json!([])
+    );
+    hub.stop().await;
+}

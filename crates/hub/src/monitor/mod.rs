@@ -86,28 +86,25 @@ async fn stored_memory(store: &Store, now: i64) -> Result<(Vec<HistoryEntry>, Ve
             ))
         })
         .await?;
-    let parse = |what: &str, text: &str| {
-        if serde_json::from_str::<serde_json::Value>(text).is_err() {
-            tracing::warn!(what, "A stored record is not JSON; skipped");
-        }
-    };
     let history = history
         .iter()
-        .filter_map(|t| {
-            serde_json::from_str(t)
-                .inspect_err(|_| parse("alert history", t))
-                .ok()
-        })
+        .filter_map(|text| parse_stored("alert history", text))
         .collect();
     let silences = silences
         .iter()
-        .filter_map(|t| {
-            serde_json::from_str(t)
-                .inspect_err(|_| parse("silence", t))
-                .ok()
-        })
+        .filter_map(|text| parse_stored("silence", text))
         .collect();
     Ok((history, silences))
+}
+
+/// A stored record as its type; one this build cannot read (a newer hub wrote it) is skipped with
+/// a warning, never fatal.
+fn parse_stored<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> Option<T> {
+    serde_json::from_str(text)
+        .inspect_err(
+            |error| tracing::warn!(what, %error, "A stored record cannot be read; skipped"),
+        )
+        .ok()
 }
 
 /// Serves the hub like [`crate::serve`], with the monitor running beside it and its routes

@@ -3,7 +3,8 @@
 # really forwards auth), docker-compose v1 (`docker-compose -f FILE config`), shellcheck (the UFW and
 # key scripts), wireguard-tools (`wg-quick strip`), caddy (`caddy validate`), and Debian's Python with
 # jsonschema + PyYAML (rendered YAML against the upstream Authelia and Compose schemas); openssl
-# (throwaway certificates) and curl (the client of the live nginx test).
+# (throwaway certificates) and curl (the client of the live nginx test); bind9-utils
+# (`named-checkzone` on the zone files) and util-linux (`unshare`, to keep the checks off the network).
 # Idempotent: installs only what is not found.
 set -euo pipefail
 
@@ -15,6 +16,8 @@ command -v wg-quick >/dev/null 2>&1 || missing+=(wireguard-tools)
 command -v caddy >/dev/null 2>&1 || missing+=(caddy)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
+command -v named-checkzone >/dev/null 2>&1 || missing+=(bind9-utils)
+command -v unshare >/dev/null 2>&1 || missing+=(util-linux)
 /usr/bin/python3 -c 'import jsonschema' >/dev/null 2>&1 || missing+=(python3-jsonschema)
 /usr/bin/python3 -c 'import yaml' >/dev/null 2>&1 || missing+=(python3-yaml)
 

@@ -242,3 +242,35 @@ fn a_planned_service_is_not_deployed() {
     assert!(!files.iter().any(|f| f.path.contains("jupyter")));
     assert!(!file(&files, "dns/diegonmarcos.com.zone").contains("jupyter"));
 }
+
+#[test]
+fn a_name_server_that_is_not_a_host_name_is_refused_at_its_place() {
+    let dir = infra_copy();
+    common::edit(
+        dir.path(),
+        "project.yaml",
+        "    proxied: true # B13 layer 1",
+        "    nameservers: [ada.ns.cloudflare.com, 192.0.2.53]\n    proxied: true # B13 layer 1",
+    );
+    let checked = cloudctl_spec::check_path(Some(dir.path())).expect("spec folder readable");
+    let error = checked
+        .diagnostics
+        .iter()
+        .find(|d| d.is_error() && d.path.ends_with(".nameservers"))
+        .expect("the name server is refused");
+    // (The broken entry then counts as undeclared, so URLs under it are reported too.)
+    let project = std::fs::read_to_string(dir.path().join("project.yaml")).expect("project.yaml");
+    let line = 1 + project
+        .lines()
+        .position(|l| l.starts_with("    nameservers:"))
+        .expect("edited");
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "{}:{line}:5: error[spec.invalid-value] domains.\"diegonmarcos.com\".nameservers: \
+             `192.0.2.53` is not a name server\n  hint: write a fully qualified host name such as \
+             `ada.ns.cloudflare.com` (letters, digits and `-`, at least two labels)",
+            dir.path().join("project.yaml").display()
+        )
+    );
+}

@@ -311,3 +311,108 @@ fn the_caddyfile_passes_caddy_validate() {
         "caddy accepted a broken Caddyfile"
     );
 }
+
+/// `named-checkzone` with every check that can fail set to fail; `-i local` keeps its integrity
+/// checks to names inside the zone, and a fresh network namespace makes sure it asks no resolver.
+fn named_checkzone(domain: &str, zone: &Path) -> std::process::Output {
+    let zone = zone.to_str().expect("utf-8");
+    let args = [
+        "--net",
+        "named-checkzone",
+        "-k",
+        "fail",
+        "-n",
+        "fail",
+        "-m",
+        "fail",
+        "-M",
+        "fail",
+        "-S",
+        "fail",
+        "-r",
+        "fail",
+        "-i",
+        "local",
+        domain,
+        zone,
+    ];
+    run("unshare", &args, None)
+}
+
+/// The serial the zone file's SOA line carries.
+fn soa_serial(zone: &str) -> String {
+    let soa = zone
+        .lines()
+        .find(|l| l.contains(" IN SOA "))
+        .unwrap_or_else(|| panic!("no SOA in:\n{zone}"));
+    soa.split_whitespace().nth(5).expect("serial").to_owned()
+}
+
+#[test]
+#[ignore = "needs bind9-utils (named-checkzone); run by scripts/test"]
+fn every_zone_file_passes_named_checkzone() {
+    let spec = common::default_spec();
+    let out = tempfile::tempdir().expect("temp dir");
+    write(&deploy_files(&spec), out.path());
+    for domain in spec.domains.keys() {
+        let zone = out.path().join(format!("dns/{domain}.zone"));
+        let text = std::fs::read_to_string(&zone).expect("zone file");
+        assert!(text.contains("PLACEHOLDER name servers"), "{text}");
+        let output = named_checkzone(domain, &zone);
+        assert_ok(&output, &format!("named-checkzone {domain}"));
+        assert_eq!(
+            String::from_utf8_lossy(&output.stdout),
+            format!(
+                "zone {domain}/IN: loaded serial {}\nOK\n",
+                soa_serial(&text)
+            ),
+            "named-checkzone warned"
+        );
+        // The check is real: a zone without its SOA is refused.
+        let without_soa: String = text
+            .lines()
+            .filter(|l| !l.contains(" IN SOA "))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        std::fs::write(&zone, without_soa).expect("break it");
+        assert!(
+            !named_checkzone(domain, &zone).status.success(),
+            "named-checkzone accepted a zone without SOA"
+        );
+    }
+}
+
+#[test]
+#[ignore = "needs bind9-utils (named-checkzone); run by scripts/test"]
+fn the_spec_s_name_servers_replace_the_placeholders_and_pass_named_checkzone() {
+    let infra = common::infra_copy();
+    common::edit(
+        infra.path(),
+        "project.yaml",
+        "    proxied: true # B13 layer 1",
+        "    nameservers: [ada.ns.cloudflare.com, Bob.NS.Cloudflare.com.]\n    proxied: true # B13 layer 1",
+    );
+    let spec = common::load(infra.path());
+    let out = tempfile::tempdir().expect("temp dir");
+    write(&deploy_files(&spec), out.path());
+    let zone = out.path().join("dns/diegonmarcos.com.zone");
+    let text = std::fs::read_to_string(&zone).expect("zone file");
+    assert!(!text.contains("invalid"), "{text}");
+    assert!(
+        text.contains("@            IN SOA   ada.ns.cloudflare.com. hostmaster.diegonmarcos.com. "),
+        "{text}"
+    );
+    assert!(
+        text.contains("@            IN NS    ada.ns.cloudflare.com.\n@            IN NS    bob.ns.cloudflare.com.\n"),
+        "{text}"
+    );
+    let output = named_checkzone("diegonmarcos.com", &zone);
+    assert_ok(&output, "named-checkzone with the spec's name servers");
+    // Another record set gives another serial.
+    let default_zone = common::file(
+        &deploy_files(&common::default_spec()),
+        "dns/diegonmarcos.com.zone",
+    )
+    .to_owned();
+    assert_ne!(soa_serial(&text), soa_serial(&default_zone));
+}

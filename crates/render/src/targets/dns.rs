@@ -1,8 +1,9 @@
 //! `dns`: the records of every public URL, per domain — a BIND-style zone file (what Cloudflare's
 //! import reads, with its `cf-proxied` tags) and the JSON bodies Cloudflare's API takes
-//! (`POST /zones/{zone_id}/dns_records`, one per array item). Services behind our proxy point at the
-//! proxy host; external services at their target; a mail host gets the MX record, never proxied,
-//! since a CDN cannot carry SMTP.
+//! (`POST /zones/{zone_id}/dns_records`, one per array item). Services behind our proxy point at
+//! the proxy host; external services at their target; a mail host gets the MX record, never
+//! proxied, since a CDN cannot carry SMTP. The zone file also carries SOA and NS records (module
+//! `authority`), so that it is a complete zone that `named-checkzone` accepts.
 
 use std::net::IpAddr;
 
@@ -11,6 +12,9 @@ use serde::Serialize;
 
 use super::{Context, Target, deploy, quote};
 use crate::{RenderedFile, Result};
+use authority::Authority;
+
+mod authority;
 
 /// The DNS target.
 pub struct Dns;
@@ -47,11 +51,13 @@ impl Target for Dns {
         let mut files = Vec::new();
         for domain in context.spec.domains.keys() {
             let records = records(context.spec, domain);
+            let authority = Authority::of(context.spec, domain, &records);
             let zone = context.engine.render(
                 "dns/zone.j2",
                 minijinja::context! {
                     domain => domain,
                     records => minijinja::Value::from(minijinja::value::Serde(&records)),
+                    authority => minijinja::Value::from(minijinja::value::Serde(&authority)),
                     generator => format!("cloudctl {}", env!("CARGO_PKG_VERSION")),
                 },
             )?;

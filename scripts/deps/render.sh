@@ -4,7 +4,8 @@
 # key scripts), wireguard-tools (`wg-quick strip`), caddy (`caddy validate`), and Debian's Python with
 # jsonschema + PyYAML (rendered YAML against the upstream Authelia and Compose schemas); openssl
 # (throwaway certificates) and curl (the client of the live nginx test); bind9-utils
-# (`named-checkzone` on the zone files) and util-linux (`unshare`, to keep the checks off the network).
+# (`named-checkzone` on the zone files), util-linux (`unshare`, to keep the checks off the network)
+# and systemd (`systemd-analyze verify` on the units; no systemd needs to run).
 # Idempotent: installs only what is not found.
 set -euo pipefail
 
@@ -18,6 +19,7 @@ command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 command -v named-checkzone >/dev/null 2>&1 || missing+=(bind9-utils)
 command -v unshare >/dev/null 2>&1 || missing+=(util-linux)
+command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
 /usr/bin/python3 -c 'import jsonschema' >/dev/null 2>&1 || missing+=(python3-jsonschema)
 /usr/bin/python3 -c 'import yaml' >/dev/null 2>&1 || missing+=(python3-yaml)
 

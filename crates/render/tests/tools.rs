@@ -1,6 +1,7 @@
 //! The rendered files checked by the real tools they are for: nginx, docker-compose, the upstream
-//! JSON Schemas (Compose, Authelia), bash and shellcheck, wg and wg-quick, and Caddy. Each tool is
-//! installed by scripts/deps/render.sh; `scripts/test` runs these with `--include-ignored`.
+//! JSON Schemas (Compose, Authelia), bash and shellcheck, wg and wg-quick, Caddy, named-checkzone,
+//! systemd-analyze and UFW itself. Each tool is installed by scripts/deps/render.sh;
+//! `scripts/test` runs these with `--include-ignored`.
 
 mod common;
 
@@ -415,4 +416,105 @@ fn the_spec_s_name_servers_replace_the_placeholders_and_pass_named_checkzone() {
     )
     .to_owned();
     assert_ne!(soa_serial(&text), soa_serial(&default_zone));
+}
+
+/// A root for `systemd-analyze verify --root`: the machine's own system units (so `sysinit.target`
+/// and the like exist), `unit` under /etc/systemd/system, and a stub at the path its `ExecStart=`
+/// names, since verify checks that the command is executable.
+fn systemd_root(unit_name: &str, unit: &str, with_binary: bool) -> tempfile::TempDir {
+    use std::os::unix::fs::PermissionsExt;
+    let root = tempfile::tempdir().expect("temp dir");
+    let lib = root.path().join("usr/lib/systemd");
+    std::fs::create_dir_all(&lib).expect("mkdir");
+    assert_ok(
+        &run(
+            "cp",
+            &[
+                "-a",
+                "/usr/lib/systemd/system",
+                lib.to_str().expect("utf-8"),
+            ],
+            None,
+        ),
+        "copy the system units",
+    );
+    let etc = root.path().join("etc/systemd/system");
+    std::fs::create_dir_all(&etc).expect("mkdir");
+    std::fs::write(etc.join(unit_name), unit).expect("unit");
+    if with_binary {
+        let exec = unit
+            .lines()
+            .find_map(|l| l.strip_prefix("ExecStart="))
+            .and_then(|l| l.split_whitespace().next())
+            .unwrap_or_else(|| panic!("no ExecStart in {unit_name}"));
+        let stub = root.path().join(exec.trim_start_matches('/'));
+        std::fs::create_dir_all(stub.parent().expect("bin dir")).expect("mkdir");
+        std::fs::write(&stub, "#!/bin/sh\nexit 0\n").expect("stub");
+        std::fs::set_permissions(&stub, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    }
+    root
+}
+
+/// `systemd-analyze verify` of `unit` in a root of its own. It exits 0 even when it ignores a line
+/// it cannot parse, so callers look at what it printed too.
+fn systemd_verify(unit_name: &str, unit: &str, with_binary: bool) -> (bool, String) {
+    let root = systemd_root(unit_name, unit, with_binary);
+    let output = run(
+        "systemd-analyze",
+        &[
+            "verify",
+            "--man=no",
+            &format!("--root={}", root.path().display()),
+            unit_name,
+        ],
+        None,
+    );
+    let printed = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.success(), printed)
+}
+
+#[test]
+#[ignore = "needs systemd (systemd-analyze); run by scripts/test"]
+fn every_systemd_unit_passes_systemd_analyze_verify() {
+    let spec = common::default_spec();
+    // The default spec runs the hub as a container; without that setting its VM gets a unit.
+    let mut hub_as_unit = spec.clone();
+    hub_as_unit.monitoring.hub.service = None;
+    let mut units: Vec<(String, String)> = deploy_files(&spec)
+        .into_iter()
+        .chain(deploy_files(&hub_as_unit))
+        .filter(|f| f.path.ends_with(".service"))
+        .map(|f| (f.path, f.contents))
+        .collect();
+    units.sort();
+    units.dedup();
+    // Both renders give the same agent units; the hub's is the one extra.
+    let paths: Vec<&str> = units.iter().map(|(p, _)| p.as_str()).collect();
+    assert_eq!(units.len(), spec.hosts.len() + 1, "{paths:?}");
+    assert!(
+        paths
+            .iter()
+            .any(|p| p.ends_with("/systemd/cloudctl-hub.service")),
+        "{paths:?}"
+    );
+    for (path, unit) in &units {
+        let name = path.rsplit('/').next().expect("file name");
+        let (ok, printed) = systemd_verify(name, unit, true);
+        assert!(
+            ok && printed.is_empty(),
+            "systemd-analyze verify {path}:\n{printed}"
+        );
+    }
+    // The check is real: a misspelt key and a missing binary are both reported.
+    let (path, unit) = &units[0];
+    let name = path.rsplit('/').next().expect("file name");
+    let misspelt = unit.replace("MemoryMax=", "MemoryMaks=");
+    let (_, printed) = systemd_verify(name, &misspelt, true);
+    assert!(printed.contains("Unknown key 'MemoryMaks'"), "{printed}");
+    let (ok, printed) = systemd_verify(name, unit, false);
+    assert!(!ok && printed.contains("is not executable"), "{printed}");
 }

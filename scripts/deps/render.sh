@@ -5,7 +5,9 @@
 # jsonschema + PyYAML (rendered YAML against the upstream Authelia and Compose schemas); openssl
 # (throwaway certificates) and curl (the client of the live nginx test); bind9-utils
 # (`named-checkzone` on the zone files), util-linux (`unshare`, to keep the checks off the network)
-# and systemd (`systemd-analyze verify` on the units; no systemd needs to run).
+# and systemd (`systemd-analyze verify` on the units; no systemd needs to run); ufw, iptables and
+# iproute2 (each ufw.sh is run for real inside a mount and network namespace of its own; installing
+# ufw does not enable it on the machine).
 # Idempotent: installs only what is not found.
 set -euo pipefail
 
@@ -20,6 +22,10 @@ command -v curl >/dev/null 2>&1 || missing+=(curl)
 command -v named-checkzone >/dev/null 2>&1 || missing+=(bind9-utils)
 command -v unshare >/dev/null 2>&1 || missing+=(util-linux)
 command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
+command -v ufw >/dev/null 2>&1 || [ -x /usr/sbin/ufw ] || missing+=(ufw)
+command -v iptables >/dev/null 2>&1 || [ -x /usr/sbin/iptables ] || missing+=(iptables)
+command -v ip >/dev/null 2>&1 || [ -x /usr/sbin/ip ] || missing+=(iproute2)
+[ -x /usr/bin/python3 ] || missing+=(python3)
 /usr/bin/python3 -c 'import jsonschema' >/dev/null 2>&1 || missing+=(python3-jsonschema)
 /usr/bin/python3 -c 'import yaml' >/dev/null 2>&1 || missing+=(python3-yaml)
 

@@ -1,7 +1,7 @@
 //! The rendered files checked by the real tools they are for: nginx, docker-compose, the upstream
-//! JSON Schemas (Compose, Authelia), bash and shellcheck, wg and wg-quick, Caddy, named-checkzone,
-//! systemd-analyze and UFW itself. Each tool is installed by scripts/deps/render.sh;
-//! `scripts/test` runs these with `--include-ignored`.
+//! JSON Schemas (Compose, Authelia), bash and shellcheck, wg and wg-quick, Caddy, named-checkzone
+//! and systemd-analyze (UFW itself runs in tests/firewall.rs). Each tool is installed by
+//! scripts/deps/render.sh; `scripts/test` runs these with `--include-ignored`.
 
 mod common;
 

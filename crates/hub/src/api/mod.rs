@@ -23,7 +23,7 @@ use crate::store::Store;
 use error::ApiError;
 
 /// Batches decoded or being stored at the same time, at most; more wait, then get 503.
-pub const INGEST_SLOTS: usize = 4;
+pub const INGEST_SLOTS: usize = 2;
 
 /// What every handler can reach.
 #[derive(Clone)]

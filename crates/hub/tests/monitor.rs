@@ -66,13 +66,14 @@ fn the_default_spec_maps_into_rules_probes_and_desired_state() {
         http.auth_portal.as_deref(),
         Some("https://auth.diegonmarcos.com")
     );
-    // The probes `cloudctl agent` derives from the spec are known by service.
-    assert!(
+    // The probes `cloudctl agent` derives from the spec are known by service, by the names the
+    // agent gives them (`vault-app` stays `vault-app`).
+    assert_eq!(
         setup
             .agent_probe_services
-            .iter()
-            .any(|(name, service)| name.starts_with("oci-f-micro_1/")
-                && name.contains(&format!("/{service}-"))),
+            .get("oci-p-flex_1/terminal-app")
+            .map(String::as_str),
+        Some("terminal"),
         "{:?}",
         setup.agent_probe_services
     );

@@ -171,7 +171,7 @@ fn probes(args: &Args, host_id: &str) -> anyhow::Result<Vec<LocalProbe>> {
 
 /// For every deployed service on `host_id`, a `container://CONTAINER:PORT` probe per container
 /// component with a TCP port, named like the component (`SERVICE-COMPONENT`).
-fn spec_probes(spec: &cloudctl_spec::Spec, host_id: &str) -> Vec<LocalProbe> {
+pub(crate) fn spec_probes(spec: &cloudctl_spec::Spec, host_id: &str) -> Vec<LocalProbe> {
     if !spec.hosts.contains_key(host_id) {
         tracing::info!(
             host_id,
@@ -189,12 +189,7 @@ fn spec_probes(spec: &cloudctl_spec::Spec, host_id: &str) -> Vec<LocalProbe> {
             if !component.is_container() || component.protocol != cloudctl_spec::Protocol::Tcp {
                 continue;
             }
-            // Component ids already read `vault-app`; others get their service's prefix.
-            let name = if component_id.starts_with(&format!("{service_id}-")) {
-                component_id.clone()
-            } else {
-                format!("{service_id}-{component_id}")
-            };
+            let name = cloudctl_spec::component_probe_name(service_id, component_id);
             let container = component.container_name(component_id);
             match format!("{name}=container://{container}:{port}").parse::<LocalProbe>() {
                 Ok(probe) => probes.push(probe),

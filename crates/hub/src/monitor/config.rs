@@ -40,11 +40,9 @@ pub fn agent_probe_services(spec: &Spec) -> BTreeMap<String, String> {
     for host_id in spec.hosts.keys() {
         for (service_id, service) in spec.services_on(host_id) {
             for component_id in service.components.keys() {
+                let probe = cloudctl_spec::component_probe_name(service_id, component_id);
                 out.insert(
-                    crate::convert::agent_probe_name(
-                        host_id,
-                        &format!("{service_id}-{component_id}"),
-                    ),
+                    crate::convert::agent_probe_name(host_id, &probe),
                     service_id.clone(),
                 );
             }

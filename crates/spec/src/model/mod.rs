@@ -28,7 +28,9 @@ pub use project::{Domain, Planning, Project};
 pub use provider::{CostModel, FreeTier, Provider, ProviderKind};
 pub use secret::SecretRef;
 pub use security::{ContainerDefaults, InboundRule, SecurityPolicy, Source};
-pub use service::{AuthPolicy, Demand, External, Lifecycle, Service, Traffic};
+pub use service::{
+    AuthPolicy, Demand, External, Lifecycle, Service, Traffic, component_probe_name,
+};
 
 use indexmap::IndexMap;
 use schemars::JsonSchema;

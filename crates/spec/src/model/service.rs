@@ -199,3 +199,28 @@ pub enum Traffic {
     /// Batch jobs.
     Burst,
 }
+
+/// The name of the probe an agent runs for a service's component: the component id when it
+/// already reads `SERVICE-…` (`vault-app`), else `SERVICE-COMPONENT`. The hub uses the same
+/// name to know which service an agent's probe belongs to.
+pub fn component_probe_name(service_id: &str, component_id: &str) -> String {
+    match component_id.strip_prefix(service_id) {
+        Some(rest) if rest.starts_with('-') => component_id.to_owned(),
+        _ => format!("{service_id}-{component_id}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::component_probe_name;
+
+    #[test]
+    fn probe_names_carry_the_service_once() {
+        assert_eq!(component_probe_name("vault", "vault-app"), "vault-app");
+        assert_eq!(
+            component_probe_name("photos", "photo-app"),
+            "photos-photo-app"
+        );
+        assert_eq!(component_probe_name("vault", "vaultish"), "vault-vaultish");
+    }
+}

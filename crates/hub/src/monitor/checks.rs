@@ -22,7 +22,7 @@ pub fn probe(
         def.insert(key.to_owned(), value);
     };
     set("name", json!(name));
-    set("kind", json!(kind(check.kind)));
+    set("kind", json!(check.kind.as_str()));
     if let Some(service) = &check.service {
         set("service", json!(service));
     }
@@ -93,19 +93,4 @@ pub fn probe(
     def.timeout = timeout;
     cloudctl_probes::build(&def).map_err(|e| e.to_string())?;
     Ok(def)
-}
-
-fn kind(kind: CheckKind) -> &'static str {
-    match kind {
-        CheckKind::Http => "http",
-        CheckKind::Tls => "tls",
-        CheckKind::Tcp => "tcp",
-        CheckKind::Dns => "dns",
-        CheckKind::Ping => "ping",
-        CheckKind::Postgres => "postgres",
-        CheckKind::Mysql => "mysql",
-        CheckKind::Redis => "redis",
-        CheckKind::Smtp => "smtp",
-        CheckKind::Imap => "imap",
-    }
 }

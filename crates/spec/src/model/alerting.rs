@@ -88,6 +88,24 @@ pub enum CheckKind {
     Imap,
 }
 
+impl CheckKind {
+    /// The name written in the spec (and taken by the hub's probes).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckKind::Http => "http",
+            CheckKind::Tls => "tls",
+            CheckKind::Tcp => "tcp",
+            CheckKind::Dns => "dns",
+            CheckKind::Ping => "ping",
+            CheckKind::Postgres => "postgres",
+            CheckKind::Mysql => "mysql",
+            CheckKind::Redis => "redis",
+            CheckKind::Smtp => "smtp",
+            CheckKind::Imap => "imap",
+        }
+    }
+}
+
 /// How a mail check (SMTP, IMAP) secures its connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]

@@ -35,7 +35,7 @@ fn target(path: &str, check: &Check, out: &mut Vec<Diagnostic>) {
                 child(path, "target"),
                 format!(
                     "a {} check needs {wanted} as its target, not `{t}`",
-                    kind_name(check.kind)
+                    check.kind.as_str()
                 ),
             )
             .hint(hint),
@@ -79,25 +79,10 @@ fn fields(path: &str, check: &Check, out: &mut Vec<Diagnostic>) {
                 Diagnostic::error(
                     "checks.field",
                     child(path, field),
-                    format!("a {} check has no `{field}`", kind_name(k)),
+                    format!("a {} check has no `{field}`", k.as_str()),
                 )
                 .hint("remove it, or change `kind`"),
             );
         }
-    }
-}
-
-fn kind_name(kind: CheckKind) -> &'static str {
-    match kind {
-        CheckKind::Http => "http",
-        CheckKind::Tls => "tls",
-        CheckKind::Tcp => "tcp",
-        CheckKind::Dns => "dns",
-        CheckKind::Ping => "ping",
-        CheckKind::Postgres => "postgres",
-        CheckKind::Mysql => "mysql",
-        CheckKind::Redis => "redis",
-        CheckKind::Smtp => "smtp",
-        CheckKind::Imap => "imap",
     }
 }

@@ -260,7 +260,7 @@ async fn the_specs_checks_and_overrides_become_probes_and_rules() {
     );
     spec.monitoring.checks.insert(
         "db-down".into(),
-        check(serde_json::json!({"kind": "tcp", "target": closed.to_string(), "host": "oci-p-flex_1"})),
+        check(serde_json::json!({"kind": "tcp", "target": closed.to_string(), "host": "oci-p-flex_1", "retries": 1})),
     );
     spec.monitoring.checks.insert(
         "db-login".into(),
@@ -296,8 +296,11 @@ async fn the_specs_checks_and_overrides_become_probes_and_rules() {
     let result = run(up).await;
     assert!(result.ok, "{result:?}");
     assert_eq!(result.service.as_deref(), Some("mail"));
-    let result = run(find("db-down").unwrap()).await;
+    let down = find("db-down").unwrap();
+    assert_eq!(down.retries, 1);
+    let result = run(down).await;
     assert!(!result.ok);
+    assert_eq!(result.attempts, 2, "one retry");
     assert!(
         result
             .failure

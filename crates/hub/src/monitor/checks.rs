@@ -91,6 +91,7 @@ pub fn probe(
         serde_json::from_value(Value::Object(def)).map_err(|e| e.to_string())?;
     def.interval = interval;
     def.timeout = timeout;
+    def.retries = check.retries.unwrap_or(0);
     cloudctl_probes::build(&def).map_err(|e| e.to_string())?;
     Ok(def)
 }

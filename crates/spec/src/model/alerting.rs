@@ -138,6 +138,10 @@ pub struct Check {
     /// Give up after (default `monitoring.probes.timeout`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout: Option<HumanDuration>,
+    /// More attempts after a failed one within a run, before the run counts as failed
+    /// (default 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retries: Option<u32>,
     /// `http`: text the page must hold.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub keyword: Option<String>,

@@ -171,7 +171,7 @@ fn probes(args: &Args, host_id: &str) -> anyhow::Result<Vec<LocalProbe>> {
 
 /// For every deployed service on `host_id`, a `container://CONTAINER:PORT` probe per container
 /// component with a TCP port, named like the component (`SERVICE-COMPONENT`).
-pub(crate) fn spec_probes(spec: &cloudctl_spec::Spec, host_id: &str) -> Vec<LocalProbe> {
+fn spec_probes(spec: &cloudctl_spec::Spec, host_id: &str) -> Vec<LocalProbe> {
     if !spec.hosts.contains_key(host_id) {
         tracing::info!(
             host_id,

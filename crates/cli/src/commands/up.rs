@@ -156,10 +156,6 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         config.interval = args.interval;
         config.docker_socket = args.docker_socket.clone();
         config.hub = Some(HubConfig::new(url.clone(), token));
-        // This machine's own ports, when the spec knows it (--host-id): seen from inside.
-        if let Some(spec) = &spec {
-            config.probes = super::agent::spec_probes(spec, &host);
-        }
         let agent = Agent::new(config).context("cannot start this machine's agent")?;
 
         println!("cloudctl is up.");

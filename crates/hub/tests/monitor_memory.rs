@@ -168,6 +168,14 @@ async fn probe_runs_silences_and_alert_history_outlive_the_hub() {
     .await;
     assert_eq!(status, 404);
     hub.stop().await;
+
+    // The probe is taken out of the spec: no longer listed, its history still readable.
+    let hub = start(&path, MonitorConfig::default()).await;
+    let after = hub.get("/api/v1/probes").await;
+    assert!(probe(&after, "db-tcp").is_none(), "{after}");
+    let runs = hub.get("/api/v1/probes/history?name=db-tcp&last=1h").await;
+    assert!(!runs["points"].as_array().unwrap().is_empty());
+    hub.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -2,7 +2,7 @@
 //! and from agents, with its latest result and uptime over 24 h, 7 d, 30 d and 365 d) and
 //! `GET /api/v1/probes/history?name=…&last=24h` (its runs, raw up to 48 h, hourly beyond).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use axum::extract::rejection::QueryRejection;
@@ -24,14 +24,21 @@ pub struct ProbeApi {
     store: Store,
     monitor: Monitor,
     agent_probe_services: Arc<BTreeMap<String, String>>,
+    /// The hub's own probes now configured: a stored one no longer in the spec is not listed.
+    configured: Arc<BTreeSet<String>>,
 }
 
+/// An agent probe not reported for this long is no longer listed (its history stays readable).
+const AGENT_PROBE_FORGOTTEN_MS: i64 = 24 * 3_600_000;
+
 impl ProbeApi {
-    /// The routes over `store` and `monitor`; agent probes get their service from the map.
+    /// The routes over `store` and `monitor`; agent probes get their service from the map, and
+    /// of the hub's own probes only those `configured` are listed.
     pub fn routes<S: Clone + Send + Sync + 'static>(
         store: Store,
         monitor: Monitor,
         agent_probe_services: BTreeMap<String, String>,
+        configured: BTreeSet<String>,
     ) -> Router<S> {
         Router::new()
             .route("/api/v1/probes", get(list))
@@ -40,6 +47,7 @@ impl ProbeApi {
                 store,
                 monitor,
                 agent_probe_services: Arc::new(agent_probe_services),
+                configured: Arc::new(configured),
             })
     }
 }
@@ -92,6 +100,13 @@ async fn list(State(api): State<ProbeApi>) -> ApiResult<Json<Value>> {
     let mut out = Vec::with_capacity(stored.len().max(live.len()));
     for s in &stored {
         let status = live.remove(&s.name);
+        let current = match s.source.as_str() {
+            "hub" => api.configured.contains(&s.name),
+            _ => now - s.last_ts_ms < AGENT_PROBE_FORGOTTEN_MS,
+        };
+        if !current {
+            continue;
+        }
         let since_start = status.as_ref().map(|st| st.uptime_pct());
         out.push(ProbeView {
             name: s.name.clone(),

@@ -194,6 +194,7 @@ pub async fn serve_with(
             store.clone(),
             monitor.clone(),
             setup.agent_probe_services.clone(),
+            config.probes.iter().map(|p| p.name.clone()).collect(),
         ))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -66,6 +66,10 @@ fn uptime_windows_come_from_hourly_buckets_at_the_given_time() {
     assert_eq!(s.uptime.week, Some(3.0 * 100.0 / 8.0));
     assert_eq!(s.uptime.month, Some(11.0 * 100.0 / 16.0));
     assert_eq!(s.uptime.year, Some(11.0 * 100.0 / 20.0));
+    // The cheap read for every request has the same 24 h figure and leaves the long windows out.
+    let recent = probes::recent(&conn, NOW).unwrap();
+    assert_eq!((recent[0].uptime.day, recent[0].runs_24h), (Some(75.0), 4));
+    assert_eq!(recent[0].uptime.week, None);
     // The latest state is the newest run, whatever the order of writing.
     assert!(s.last_ok);
     assert_eq!(s.last_ts_ms, NOW);

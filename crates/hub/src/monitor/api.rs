@@ -3,7 +3,7 @@
 //! `GET /api/v1/probes/history?name=…&last=24h` (its runs, raw up to 48 h, hourly beyond).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
@@ -26,7 +26,17 @@ pub struct ProbeApi {
     agent_probe_services: Arc<BTreeMap<String, String>>,
     /// The hub's own probes now configured: a stored one no longer in the spec is not listed.
     configured: Arc<BTreeSet<String>>,
+    /// Uptime over 7, 30 and 365 days by probe, and when it was read: those windows read up to a
+    /// year of buckets, so a dashboard polling every few seconds reads them at most every
+    /// [`LONG_WINDOWS_EVERY_MS`] (and when a new probe appears).
+    long: Arc<Mutex<Option<LongWindows>>>,
 }
+
+/// When the long windows were read, and their uptime by probe.
+type LongWindows = (i64, BTreeMap<String, Uptime>);
+
+/// How long the 7/30/365-day uptimes are reused.
+const LONG_WINDOWS_EVERY_MS: i64 = 5 * 60_000;
 
 /// An agent probe not reported for this long is no longer listed (its history stays readable).
 const AGENT_PROBE_FORGOTTEN_MS: i64 = 24 * 3_600_000;
@@ -48,6 +58,7 @@ impl ProbeApi {
                 monitor,
                 agent_probe_services: Arc::new(agent_probe_services),
                 configured: Arc::new(configured),
+                long: Arc::default(),
             })
     }
 }
@@ -92,10 +103,19 @@ fn stored_latest(s: &ProbeSummary, services: &BTreeMap<String, String>) -> Probe
 
 async fn list(State(api): State<ProbeApi>) -> ApiResult<Json<Value>> {
     let now = clock::now_ms();
-    let stored = api
+    let mut stored = api
         .store
-        .read(move |conn| crate::store::probes::summaries(conn, now))
+        .read(move |conn| crate::store::probes::recent(conn, now))
         .await?;
+    let long = long_windows(&api, &stored, now).await?;
+    for s in &mut stored {
+        if let Some(u) = long.get(&s.name) {
+            s.uptime = Uptime {
+                day: s.uptime.day,
+                ..*u
+            };
+        }
+    }
     let mut live = api.monitor.probes();
     let mut out = Vec::with_capacity(stored.len().max(live.len()));
     for s in &stored {
@@ -142,6 +162,30 @@ async fn list(State(api): State<ProbeApi>) -> ApiResult<Json<Value>> {
     }
     out.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(Json(json!({ "probes": out })))
+}
+
+/// The 7/30/365-day uptimes, from the cache while it is fresh and knows every probe.
+async fn long_windows(
+    api: &ProbeApi,
+    probes: &[ProbeSummary],
+    now: i64,
+) -> ApiResult<BTreeMap<String, Uptime>> {
+    {
+        let cached = api.long.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((at, map)) = cached.as_ref()
+            && now - at < LONG_WINDOWS_EVERY_MS
+            && probes.iter().all(|p| map.contains_key(&p.name))
+        {
+            return Ok(map.clone());
+        }
+    }
+    let all = api
+        .store
+        .read(move |conn| crate::store::probes::summaries(conn, now))
+        .await?;
+    let map: BTreeMap<String, Uptime> = all.into_iter().map(|s| (s.name, s.uptime)).collect();
+    *api.long.lock().unwrap_or_else(|e| e.into_inner()) = Some((now, map.clone()));
+    Ok(map)
 }
 
 /// Query string of a probe history request.

@@ -171,44 +171,61 @@ fn pct(runs: Option<i64>, passed: Option<i64>) -> Option<f64> {
 }
 
 /// Every stored probe with its uptime as of `now_ms`. A window covers the hours that end after
-/// its start: the 24 h window is the current hour and the 23 before it.
+/// its start: the 24 h window is the current hour and the 23 before it. The long windows read up
+/// to a year of hourly buckets: callers on a hot path cache them (see [`recent`]).
 pub fn summaries(conn: &Connection, now_ms: i64) -> Result<Vec<ProbeSummary>> {
     let hour = now_ms - now_ms.rem_euclid(HOUR_MS);
     let since = |hours: i64| hour - (hours - 1) * HOUR_MS;
-    let mut windows: BTreeMap<String, (Uptime, u64)> = BTreeMap::new();
+    let mut long: BTreeMap<String, Uptime> = BTreeMap::new();
     {
         let mut stmt = conn.prepare_cached(
             "SELECT name,
                  sum(CASE WHEN bucket_ms >= ?1 THEN runs END), sum(CASE WHEN bucket_ms >= ?1 THEN passed END),
                  sum(CASE WHEN bucket_ms >= ?2 THEN runs END), sum(CASE WHEN bucket_ms >= ?2 THEN passed END),
-                 sum(CASE WHEN bucket_ms >= ?3 THEN runs END), sum(CASE WHEN bucket_ms >= ?3 THEN passed END),
                  sum(runs), sum(passed)
-             FROM probe_rollup_1h WHERE bucket_ms >= ?4 GROUP BY name",
+             FROM probe_rollup_1h WHERE bucket_ms >= ?3 GROUP BY name",
         )?;
         let rows = stmt.query_map(
-            params![since(24), since(7 * 24), since(30 * 24), since(365 * 24)],
+            params![since(7 * 24), since(30 * 24), since(365 * 24)],
             |row| {
                 let uptime = Uptime {
-                    day: pct(row.get(1)?, row.get(2)?),
-                    week: pct(row.get(3)?, row.get(4)?),
-                    month: pct(row.get(5)?, row.get(6)?),
-                    year: pct(row.get(7)?, row.get(8)?),
+                    day: None,
+                    week: pct(row.get(1)?, row.get(2)?),
+                    month: pct(row.get(3)?, row.get(4)?),
+                    year: pct(row.get(5)?, row.get(6)?),
                 };
-                let runs_24h: Option<i64> = row.get(1)?;
-                Ok((
-                    row.get::<_, String>(0)?,
-                    (uptime, runs_24h.unwrap_or(0).max(0) as u64),
-                ))
+                Ok((row.get::<_, String>(0)?, uptime))
             },
         )?;
         for row in rows {
-            let (name, w) = row?;
-            windows.insert(name, w);
+            let (name, uptime) = row?;
+            long.insert(name, uptime);
         }
     }
+    let mut out = recent(conn, now_ms)?;
+    for s in &mut out {
+        if let Some(u) = long.get(&s.name) {
+            s.uptime = Uptime {
+                day: s.uptime.day,
+                ..*u
+            };
+        }
+    }
+    Ok(out)
+}
+
+/// Every stored probe with only its 24 h uptime, read through the primary key (24 buckets per
+/// probe): cheap enough for every request, where [`summaries`] reads up to a year of buckets.
+pub fn recent(conn: &Connection, now_ms: i64) -> Result<Vec<ProbeSummary>> {
+    let hour = now_ms - now_ms.rem_euclid(HOUR_MS);
+    let since = hour - 23 * HOUR_MS;
+    let mut out = Vec::new();
     let mut stmt = conn.prepare_cached(
         "SELECT name, kind, source, host, service, target, last_ts_ms, last_ok, last_error
          FROM probes ORDER BY name",
+    )?;
+    let mut day = conn.prepare_cached(
+        "SELECT sum(runs), sum(passed) FROM probe_rollup_1h WHERE name = ?1 AND bucket_ms >= ?2",
     )?;
     let rows = stmt.query_map([], |row| {
         Ok(ProbeSummary {
@@ -225,14 +242,13 @@ pub fn summaries(conn: &Connection, now_ms: i64) -> Result<Vec<ProbeSummary>> {
             uptime: Uptime::default(),
         })
     })?;
-    let mut out = Vec::new();
     for row in rows {
-        let mut summary = row?;
-        if let Some((uptime, runs)) = windows.get(&summary.name) {
-            summary.uptime = *uptime;
-            summary.runs_24h = *runs;
-        }
-        out.push(summary);
+        let mut s = row?;
+        let (runs, passed): (Option<i64>, Option<i64>) =
+            day.query_row(params![s.name, since], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        s.uptime.day = pct(runs, passed);
+        s.runs_24h = runs.unwrap_or(0).max(0) as u64;
+        out.push(s);
     }
     Ok(out)
 }

@@ -57,22 +57,18 @@ pub fn config_from_spec(spec: &Spec) -> (MonitorConfig, Vec<String>) {
     let mut warnings = Vec::new();
     let m = &spec.monitoring;
     let t = &m.thresholds;
-    let defaults = Limits {
-        cpu_pct: Some(t.cpu.above),
-        cpu_for: Some(t.cpu.for_.0),
-        memory_pct: Some(t.memory.above),
-        memory_for: Some(t.memory.for_.0),
-        disk_pct: Some(t.disk.above),
-        disk_for: Some(t.disk.for_.0),
-        swap_pct: Some(t.swap.above),
-        swap_for: Some(t.swap.for_.0),
-        silent_intervals: Some(t.host_silent_intervals),
-        probe_fail_after: Some(m.probes.failures),
-        probe_resolve_after: Some(m.probes.recoveries),
-        cert_days: Some(i64::from(t.cert_expiry_days)),
-        quota_pct: Some(t.bandwidth_quota),
-        ..Limits::default()
-    };
+    // The defaults are the override that sets everything, so both map through `limits`.
+    let defaults = limits(&RuleOverride {
+        cpu: Some(t.cpu.clone()),
+        memory: Some(t.memory.clone()),
+        disk: Some(t.disk.clone()),
+        swap: Some(t.swap.clone()),
+        bandwidth_quota: Some(t.bandwidth_quota),
+        host_silent_intervals: Some(t.host_silent_intervals),
+        cert_expiry_days: Some(t.cert_expiry_days),
+        probe_failures: Some(m.probes.failures),
+        probe_recoveries: Some(m.probes.recoveries),
+    });
     let overrides = &m.overrides;
     let rules = RulesConfig {
         defaults,
